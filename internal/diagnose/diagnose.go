@@ -1,0 +1,166 @@
+// Package diagnose is the tutorial's troubleshooting table, made executable:
+// one catalogue of symptoms, causes and fixes that step mains, the runner's
+// doctor and the troubleshooting step all use.
+package diagnose
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Entry is one row of the troubleshooting table.
+type Entry struct {
+	ID      string // short stable name, e.g. "refused"
+	Symptom string // what the learner sees from go-redis (or go)
+	Cause   string
+	Fix     string
+	// matchErr recognises the error value; matchText recognises printed
+	// output (a step's stderr), for errors that only reach us as text.
+	matchErr  func(error) bool
+	matchText []string
+}
+
+// Catalogue lists every known problem, most specific first.
+var Catalogue = []Entry{
+	{
+		ID: "refused", Symptom: "dial tcp 127.0.0.1:6379: connect: connection refused",
+		Cause: "no Redis server is listening at that address",
+		Fix:   "start one: `make up` (Docker), `sudo systemctl start redis-server` or `brew services start redis`; or unset REDIS_URL/REDIS_HOST to let the workbook start its own",
+		matchErr: func(err error) bool {
+			return errors.Is(err, syscall.ECONNREFUSED)
+		},
+		matchText: []string{"connection refused"},
+	},
+	{
+		ID: "dns", Symptom: "dial tcp: lookup redis.example: no such host",
+		Cause: "the host name in REDIS_URL/REDIS_HOST does not resolve",
+		Fix:   "check the spelling of the host in .env; for a local server use 127.0.0.1",
+		matchErr: func(err error) bool {
+			var dnsErr *net.DNSError
+			return errors.As(err, &dnsErr)
+		},
+		matchText: []string{"no such host"},
+	},
+	{
+		ID: "noauth", Symptom: "NOAUTH Authentication required.",
+		Cause: "the server requires a password and none was sent",
+		Fix:   "set REDIS_PASSWORD in .env (or put it in REDIS_URL: redis://:password@host:6379/0)",
+		matchText: []string{"NOAUTH"},
+	},
+	{
+		ID: "wrongpass", Symptom: "WRONGPASS invalid username-password pair or user is disabled.",
+		Cause: "the password (or user name) sent does not match the server's",
+		Fix:   "correct REDIS_PASSWORD / REDIS_USERNAME in .env; with `make up`, the password is the REDIS_PASSWORD the container was started with",
+		matchText: []string{"WRONGPASS", "invalid password", "ERR AUTH"},
+	},
+	{
+		ID: "wrongtype", Symptom: "WRONGTYPE Operation against a key holding the wrong kind of value",
+		Cause: "a command for one type (e.g. GET, a string command) was used on a key of another (e.g. a hash)",
+		Fix:   "check the key's type with `rdb.Type(ctx, key)` (TYPE key) and use that type's commands, or use a different key name",
+		matchText: []string{"WRONGTYPE"},
+	},
+	{
+		ID: "maxclients", Symptom: "ERR max number of clients reached",
+		Cause: "the server already has maxclients connections open (default 10000)",
+		Fix:   "share one *redis.Client (it is a pool) instead of creating clients per request; cap PoolSize; look for clients or pub/sub connections that are never closed",
+		matchText: []string{"max number of clients reached"},
+	},
+	{
+		ID: "timeout", Symptom: "read tcp ...: i/o timeout (or context deadline exceeded)",
+		Cause: "the server did not answer in time: network latency, an overloaded server, or a slow command (KEYS, a big SUNION...)",
+		Fix:   "raise REDIS_READ_TIMEOUT if the network is slow; look for slow commands with `SLOWLOG GET 10`; never run KEYS in production",
+		matchErr: func(err error) bool {
+			var netErr net.Error
+			return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+				(errors.As(err, &netErr) && netErr.Timeout())
+		},
+		matchText: []string{"i/o timeout", "context deadline exceeded"},
+	},
+	{
+		ID: "oom", Symptom: "OOM command not allowed when used memory > 'maxmemory'.",
+		Cause: "the server reached maxmemory and its eviction policy (noeviction) refuses writes",
+		Fix:   "raise maxmemory, set TTLs on keys that can go, or choose an eviction policy such as allkeys-lru for a cache",
+		matchText: []string{"OOM command not allowed"},
+	},
+	{
+		ID: "txfailed", Symptom: "redis: transaction failed",
+		Cause: "a key watched with WATCH changed before EXEC, so Redis aborted the transaction (optimistic locking)",
+		Fix:   "retry the whole read-check-write function in a bounded loop when errors.Is(err, redis.TxFailedErr)",
+		matchErr: func(err error) bool {
+			return errors.Is(err, redis.TxFailedErr)
+		},
+		matchText: []string{"redis: transaction failed"},
+	},
+	{
+		ID: "misconf", Symptom: "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk.",
+		Cause: "the last background save failed (often a permission or disk-full problem in the data directory), so Redis refuses writes",
+		Fix:   "fix the data directory's permissions or free disk space (see the server log); only for throwaway data, `CONFIG SET stop-writes-on-bgsave-error no`",
+		matchText: []string{"MISCONF"},
+	},
+	{
+		ID: "nojson", Symptom: "ERR unknown command 'JSON.SET'",
+		Cause: "the server has no JSON support: Redis before 8.0 without the RedisJSON module, or a build without the bundled modules",
+		Fix:   "run `make up` for Redis 8.6 (JSON built in), or use the embedded server (WORKBOOK_REDIS=embedded)",
+		matchText: []string{"unknown command 'json.", "unknown command `json."},
+	},
+	{
+		ID: "unknowncmd", Symptom: "ERR unknown command 'HGETEX'",
+		Cause: "the server is older than the command: HSETEX, HGETEX and HGETDEL need Redis 8.0, HEXPIRE needs 7.4",
+		Fix:   "run `make up` for Redis 8.6, or use the embedded server (WORKBOOK_REDIS=embedded)",
+		matchText: []string{"unknown command"},
+	},
+	{
+		ID: "nomodule", Symptom: "no required module provides package github.com/redis/go-redis/v9",
+		Cause: "the module is not in go.mod (Go's version of Python's ModuleNotFoundError)",
+		Fix:   "run `go get github.com/redis/go-redis/v9` in the module, or `go mod tidy`",
+		matchText: []string{"no required module provides package", "cannot find module providing package"},
+	},
+	{
+		ID: "marshal", Symptom: "redis: can't marshal map[string]string (implement encoding.BinaryMarshaler)",
+		Cause: "a value go-redis cannot turn into a Redis string was passed to SET (Go's version of Python's DataError)",
+		Fix:   "encode it first (json.Marshal), store it as a hash with HSet, or implement encoding.BinaryMarshaler",
+		matchText: []string{"can't marshal"},
+	},
+}
+
+// Explain finds the catalogue entry for err.
+func Explain(err error) (Entry, bool) {
+	if err == nil {
+		return Entry{}, false
+	}
+	for _, e := range Catalogue {
+		if e.matchErr != nil && e.matchErr(err) {
+			return e, true
+		}
+	}
+	return ExplainText(err.Error())
+}
+
+// ExplainText finds the catalogue entry for an error printed as text.
+func ExplainText(text string) (Entry, bool) {
+	lower := strings.ToLower(text)
+	for _, e := range Catalogue {
+		for _, m := range e.matchText {
+			if strings.Contains(lower, strings.ToLower(m)) {
+				return e, true
+			}
+		}
+	}
+	return Entry{}, false
+}
+
+// Lookup returns the entry with the given ID.
+func Lookup(id string) (Entry, bool) {
+	for _, e := range Catalogue {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}

@@ -1,0 +1,191 @@
+// Package docs keeps the chapters in docs/ true to the code. A chapter does
+// not copy code or output by hand; it marks where they go:
+//
+//	<!-- code: steps/05-cache/cache.go#Cache.Get -->
+//	<!-- /code -->
+//	<!-- output: 5 -->
+//	<!-- /output -->
+//
+// and Sync fills each region from the source (a whole file, or one
+// declaration by name: a function, a type, a method as Type.Method, a var or
+// const) or from the step's golden output. A test fails when a chapter and
+// its sources have drifted apart; `make docs` brings them back together.
+package docs
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/redis-go-workbook/workbook/internal/workbook"
+)
+
+var region = regexp.MustCompile(`(?s)<!-- (code|output): ([^ ]+) -->\n.*?<!-- /(code|output) -->`)
+
+// Render returns the chapter text with every marked region filled in.
+func Render(root, chapter string) (string, error) {
+	var firstErr error
+	out := region.ReplaceAllStringFunc(chapter, func(m string) string {
+		sub := region.FindStringSubmatch(m)
+		kind, ref, closing := sub[1], sub[2], sub[3]
+		if kind != closing {
+			firstErr = fmt.Errorf("region %s: %s is closed by /%s", kind, ref, closing)
+			return m
+		}
+		var body, lang string
+		var err error
+		switch kind {
+		case "code":
+			body, err = Code(root, ref)
+			lang = "go"
+		case "output":
+			body, err = output(root, ref)
+			lang = "text"
+		}
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			return m
+		}
+		return fmt.Sprintf("<!-- %s: %s -->\n```%s\n%s\n```\n<!-- /%s -->", kind, ref, lang, strings.TrimRight(body, "\n"), kind)
+	})
+	return out, firstErr
+}
+
+func output(root, ref string) (string, error) {
+	n, err := strconv.Atoi(ref)
+	if err != nil {
+		return "", fmt.Errorf("output: %q is not a step number", ref)
+	}
+	step, ok := workbook.Get(n)
+	if !ok {
+		return "", fmt.Errorf("output: no step %d in the manifest", n)
+	}
+	return step.ReadGolden(root)
+}
+
+// Code returns a whole Go file (ref "path") or one declaration in it
+// (ref "path#Name", "path#Type.Method"), with its doc comment.
+func Code(root, ref string) (string, error) {
+	path, name, _ := strings.Cut(ref, "#")
+	src, err := os.ReadFile(filepath.Join(root, path))
+	if err != nil {
+		return "", fmt.Errorf("code: %w", err)
+	}
+	if name == "" {
+		return string(src), nil
+	}
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, path, src, parser.ParseComments)
+	if err != nil {
+		return "", fmt.Errorf("code: %w", err)
+	}
+	for _, decl := range file.Decls {
+		if declName(decl) != name && !genDeclHas(decl, name) {
+			continue
+		}
+		start := decl.Pos()
+		if doc := declDoc(decl); doc != nil {
+			start = doc.Pos()
+		}
+		return string(src[fset.Position(start).Offset:fset.Position(decl.End()).Offset]), nil
+	}
+	return "", fmt.Errorf("code: no declaration %q in %s", name, path)
+}
+
+func declName(decl ast.Decl) string {
+	fn, ok := decl.(*ast.FuncDecl)
+	if !ok {
+		return ""
+	}
+	if fn.Recv == nil || len(fn.Recv.List) == 0 {
+		return fn.Name.Name
+	}
+	var buf bytes.Buffer
+	t := fn.Recv.List[0].Type
+	if star, ok := t.(*ast.StarExpr); ok {
+		t = star.X
+	}
+	if idx, ok := t.(*ast.IndexExpr); ok { // generic receiver: Cache[T]
+		t = idx.X
+	}
+	if idx, ok := t.(*ast.IndexListExpr); ok {
+		t = idx.X
+	}
+	if id, ok := t.(*ast.Ident); ok {
+		buf.WriteString(id.Name)
+	}
+	return buf.String() + "." + fn.Name.Name
+}
+
+func genDeclHas(decl ast.Decl, name string) bool {
+	gen, ok := decl.(*ast.GenDecl)
+	if !ok {
+		return false
+	}
+	for _, spec := range gen.Specs {
+		switch s := spec.(type) {
+		case *ast.TypeSpec:
+			if s.Name.Name == name {
+				return true
+			}
+		case *ast.ValueSpec:
+			for _, n := range s.Names {
+				if n.Name == name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func declDoc(decl ast.Decl) *ast.CommentGroup {
+	switch d := decl.(type) {
+	case *ast.FuncDecl:
+		return d.Doc
+	case *ast.GenDecl:
+		return d.Doc
+	}
+	return nil
+}
+
+// Chapters lists the chapter files under root/docs.
+func Chapters(root string) ([]string, error) {
+	return filepath.Glob(filepath.Join(root, "docs", "*.md"))
+}
+
+// Sync rewrites every chapter whose regions are out of date and returns the
+// ones it changed.
+func Sync(root string) ([]string, error) {
+	paths, err := Chapters(root)
+	if err != nil {
+		return nil, err
+	}
+	var changed []string
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return changed, err
+		}
+		out, err := Render(root, string(b))
+		if err != nil {
+			return changed, fmt.Errorf("%s: %w", p, err)
+		}
+		if out != string(b) {
+			if err := os.WriteFile(p, []byte(out), 0o644); err != nil {
+				return changed, err
+			}
+			changed = append(changed, p)
+		}
+	}
+	return changed, nil
+}

@@ -1,0 +1,81 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
+	tcredis "github.com/testcontainers/testcontainers-go/modules/redis"
+)
+
+// Image is the container image to run: WORKBOOK_REDIS_IMAGE or redis:8.6.
+func Image() string {
+	if img := strings.TrimSpace(os.Getenv(EnvImage)); img != "" {
+		return img
+	}
+	return DefaultImage
+}
+
+// DockerAvailable reports whether a Docker engine answers, within a second.
+func DockerAvailable(ctx context.Context) error {
+	tclog.SetDefault(tclog.NewNoopLogger()) // testcontainers is chatty; we say what matters ourselves
+	provider, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return err
+	}
+	defer provider.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return provider.Health(ctx)
+}
+
+// startContainer runs a throwaway Redis container: no persistence (tests and
+// demos want a clean server, and it is removed at the end anyway).
+func startContainer(ctx context.Context, purpose Purpose) (*Server, error) {
+	if err := DockerAvailable(ctx); err != nil {
+		return nil, &unavailableError{"no Docker engine answers (" + firstLine(err.Error()) + ")"}
+	}
+	image := Image()
+	// A first pull of redis:8.6 can take a while on a slow network; a
+	// container that is already there starts in about a second.
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	ctr, err := tcredis.Run(ctx, image,
+		tcredis.WithLogLevel(tcredis.LogLevelWarning),
+		testcontainers.WithCmdArgs("--save", "", "--appendonly", "no"),
+	)
+	if err != nil {
+		if ctr != nil {
+			_ = testcontainers.TerminateContainer(ctr)
+		}
+		return nil, fmt.Errorf("cannot start a container from image %s: %s (is the image pulled? try `docker pull %s`, or set %s to an image you have)",
+			image, firstLine(err.Error()), image, EnvImage)
+	}
+	url, err := ctr.ConnectionString(ctx)
+	if err == nil {
+		err = ping(ctx, url, 10*time.Second)
+	}
+	srv := &Server{Mode: Container, URL: url, Owned: true, closeFn: func() error {
+		return testcontainers.TerminateContainer(ctr)
+	}}
+	if err == nil {
+		err = describe(ctx, srv, "in a container ("+image+")")
+	}
+	if err != nil {
+		_ = srv.Close()
+		return nil, fmt.Errorf("container from %s started but does not answer: %v", image, err)
+	}
+	return srv, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}

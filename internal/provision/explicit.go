@@ -1,0 +1,118 @@
+package provision
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/redis-go-workbook/workbook/internal/config"
+)
+
+// startExplicit uses the server the learner (or CI) named. It returns nil,
+// nil in auto mode when none is named. A named server that does not answer
+// is an error: the learner chose it, so falling back would hide the problem.
+func startExplicit(ctx context.Context, purpose Purpose, forced bool) (*Server, error) {
+	cfg, ok, err := configuredExplicit(purpose)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if !forced {
+			return nil, nil
+		}
+		if purpose == ForTests {
+			return nil, fmt.Errorf("%s=url but %s is not set: set it to an empty Redis database, e.g. redis://127.0.0.1:6379/15", EnvMode, EnvTestURL)
+		}
+		return nil, fmt.Errorf("%s=url but neither %s nor %s is set: set one in .env (see .env.example)", EnvMode, config.EnvURL, config.EnvHost)
+	}
+
+	srv := &Server{Mode: URL, URL: cfg.URL(), base: cfg.Options()}
+	if err := ping(ctx, srv.URL, 3*time.Second); err != nil {
+		return nil, &UnreachableError{Target: cfg.RedactedURL(), Err: err}
+	}
+	if err := describe(ctx, srv, "at "+cfg.Addr()); err != nil {
+		return nil, &UnreachableError{Target: cfg.RedactedURL(), Err: err}
+	}
+	if purpose == ForTests {
+		if err := claimForTests(ctx, srv, cfg); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
+}
+
+// UnreachableError is a named server that did not answer. Steps and the
+// runner's doctor explain Err with the troubleshooting catalogue.
+type UnreachableError struct {
+	Target string // redacted URL
+	Err    error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("cannot reach Redis at %s: %v", e.Target, e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// claimForTests makes an explicit server safe for tests. Test packages run in
+// parallel processes, so they take turns through a lock file named after the
+// server; and they refuse a database that already holds keys, because those
+// keys would be someone's data.
+func claimForTests(ctx context.Context, srv *Server, cfg config.Config) error {
+	sum := sha256.Sum256([]byte(cfg.Addr() + "/" + fmt.Sprint(cfg.DB)))
+	lock := flock.New(filepath.Join(os.TempDir(), "workbook-redis-"+hex.EncodeToString(sum[:8])+".lock"))
+	lockCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	if ok, err := lock.TryLockContext(lockCtx, 50*time.Millisecond); err != nil || !ok {
+		return fmt.Errorf("waiting for other test packages to finish with %s: %v", cfg.RedactedURL(), err)
+	}
+	rdb := srv.NewClient()
+	defer rdb.Close()
+	n, err := rdb.DBSize(ctx).Result()
+	if err != nil {
+		_ = lock.Unlock()
+		return err
+	}
+	if n > 0 {
+		_ = lock.Unlock()
+		return fmt.Errorf("%s points at database %d of %s, which holds %d keys; tests only run on an empty database so they never touch your data: point it at an empty one (e.g. redis://%s/15) or unset it and let the tests start their own server",
+			EnvTestURL, cfg.DB, cfg.Addr(), n, cfg.Addr())
+	}
+	// The database was empty when we took it, so everything in it now is the
+	// tests' own: clean it on the way out and let the next package in.
+	srv.Owned = true
+	srv.closeFn = func() error {
+		c := srv.NewClient()
+		defer c.Close()
+		err := c.FlushDB(context.Background()).Err()
+		_ = lock.Unlock()
+		return err
+	}
+	return nil
+}
+
+// findLocal returns a Redis already answering at the default address, which
+// is where `make up` publishes it. Only mains look there: tests never use a
+// server they did not start or were not pointed at.
+func findLocal(ctx context.Context, purpose Purpose) *Server {
+	cfg, _, err := configuredExplicit(purpose) // for REDIS_PASSWORD and timeouts, if set
+	if err != nil {
+		return nil
+	}
+	cfg.Host, cfg.Port = "127.0.0.1", 6379
+	url := cfg.URL()
+	if err := ping(ctx, url, 300*time.Millisecond); err != nil {
+		return nil
+	}
+	srv := &Server{Mode: URL, URL: url, base: cfg.Options()}
+	if describe(ctx, srv, "at "+DefaultLocalAddr+" (found running there)") != nil {
+		return nil
+	}
+	return srv
+}

@@ -1,0 +1,264 @@
+// Package provision is the one place that decides which Redis the workbook
+// talks to. Every step's main, every test package and the runner ask it, so
+// the answer is the same everywhere and always said out loud.
+//
+// The order, in auto mode:
+//
+//  1. an explicit server: REDIS_URL/REDIS_HOST for mains and the runner,
+//     WORKBOOK_TEST_REDIS_URL for tests (tests never use the learner's .env);
+//  2. for mains only, a Redis already answering at 127.0.0.1:6379 (`make up`);
+//  3. a Redis container via testcontainers-go, when a Docker engine answers;
+//  4. redis-server from PATH, started on a free loopback port;
+//  5. the embedded in-process server.
+//
+// WORKBOOK_REDIS=url|container|binary|embedded forces one mode; a forced mode
+// that cannot start is an error, never a silent fallback.
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/internal/config"
+	"github.com/redis-go-workbook/workbook/internal/embedded"
+	"github.com/redis-go-workbook/workbook/internal/features"
+)
+
+// Mode is where a server came from.
+type Mode string
+
+const (
+	Auto      Mode = "auto"
+	URL       Mode = "url"
+	Container Mode = "container"
+	Binary    Mode = "binary"
+	Embedded  Mode = "embedded"
+)
+
+// Settings read from the environment.
+const (
+	EnvMode      = "WORKBOOK_REDIS"          // auto|url|container|binary|embedded
+	EnvImage     = "WORKBOOK_REDIS_IMAGE"    // container image, default DefaultImage
+	EnvTestURL   = "WORKBOOK_TEST_REDIS_URL" // an explicit, empty server for tests
+	DefaultImage = "redis:8.6"
+	// DefaultLocalAddr is where `make up` publishes Redis.
+	DefaultLocalAddr = "127.0.0.1:6379"
+)
+
+// GetRealRedis is the advice every message about a stand-in ends with.
+const GetRealRedis = "run `make up` for the real Redis 8.6"
+
+// Purpose says who is asking: a step's main (or the runner), or a test package.
+type Purpose int
+
+const (
+	ForMain Purpose = iota
+	ForTests
+)
+
+// Server is a Redis that is ready to use.
+type Server struct {
+	Mode Mode
+	// URL includes the password, if any: hand it to clients, never print it.
+	URL string
+	// Description says which server this is, e.g. "Redis 8.0.2 in a container (workbook/redis:8-debian)".
+	Description string
+	// Features is what the server was found to support.
+	Features features.Set
+	// Embedded is the in-process server in embedded mode, nil otherwise.
+	Embedded *embedded.Server
+	// Owned is true when the workbook started this server itself, so tests
+	// may flush it freely.
+	Owned bool
+
+	base    *redis.Options // the learner's timeouts and pool size, for an explicit server
+	closeFn func() error
+}
+
+// Options are go-redis options for this server: a fresh copy each call.
+func (s *Server) Options() *redis.Options {
+	if s.base != nil {
+		o := *s.base
+		return &o
+	}
+	opts, err := redis.ParseURL(s.URL)
+	if err != nil {
+		panic(fmt.Sprintf("provision: server URL did not parse: %v", err))
+	}
+	return opts
+}
+
+// NewClient returns a new go-redis client for this server. Close it when done.
+func (s *Server) NewClient() *redis.Client { return redis.NewClient(s.Options()) }
+
+// Banner is the one line that tells the learner which Redis is in use.
+func (s *Server) Banner() string {
+	line := "using " + s.Description
+	if s.Mode == Embedded || s.Mode == Binary && !features.AtLeast(s.Features.Version, 8, 0) {
+		line += " — " + GetRealRedis
+	}
+	return line
+}
+
+// Close stops a server the workbook started; for an explicit server it only
+// releases what the workbook held.
+func (s *Server) Close() error {
+	unregister(s)
+	if s.closeFn == nil {
+		return nil
+	}
+	fn := s.closeFn
+	s.closeFn = nil
+	return fn()
+}
+
+// Start finds or starts a Redis for purpose. log receives one line for each
+// source that was tried and passed over (nil to discard).
+func Start(ctx context.Context, purpose Purpose, log io.Writer) (*Server, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	mode, err := ModeFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := start(ctx, purpose, mode, log)
+	if err != nil {
+		return nil, err
+	}
+	register(srv)
+	return srv, nil
+}
+
+// ModeFromEnv reads WORKBOOK_REDIS.
+func ModeFromEnv() (Mode, error) {
+	v := strings.ToLower(strings.TrimSpace(os.Getenv(EnvMode)))
+	switch Mode(v) {
+	case "":
+		return Auto, nil
+	case Auto, URL, Container, Binary, Embedded:
+		return Mode(v), nil
+	}
+	return "", fmt.Errorf("%s=%q is not a mode: use auto, url, container, binary or embedded", EnvMode, v)
+}
+
+func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Server, error) {
+	switch mode {
+	case URL:
+		return startExplicit(ctx, purpose, true)
+	case Container:
+		return startContainer(ctx, purpose)
+	case Binary:
+		return startBinary(ctx)
+	case Embedded:
+		return startEmbedded(ctx)
+	}
+
+	// Auto: the first source that works wins; each one passed over is said.
+	srv, err := startExplicit(ctx, purpose, false)
+	if srv != nil || err != nil {
+		return srv, err
+	}
+	if purpose == ForMain {
+		if srv := findLocal(ctx, purpose); srv != nil {
+			return srv, nil
+		}
+	}
+	var notAvailable *unavailableError
+	srv, err = startContainer(ctx, purpose)
+	if err == nil {
+		return srv, nil
+	}
+	if !errors.As(err, &notAvailable) {
+		fmt.Fprintf(log, "container: %v; trying redis-server\n", err)
+	}
+	srv, err = startBinary(ctx)
+	if err == nil {
+		return srv, nil
+	}
+	if !errors.As(err, &notAvailable) {
+		fmt.Fprintf(log, "redis-server: %v; using the embedded server\n", err)
+	}
+	srv, err = startEmbedded(ctx)
+	if srv != nil {
+		srv.Description += ", since no Docker engine answered and no redis-server was found"
+	}
+	return srv, err
+}
+
+// unavailableError means a source is simply not there (no Docker engine, no
+// redis-server on PATH): worth no line in auto mode, an error when forced.
+type unavailableError struct{ msg string }
+
+func (e *unavailableError) Error() string { return e.msg }
+
+// describe names a server for the banner and for feature messages.
+func describe(ctx context.Context, srv *Server, where string) error {
+	rdb := srv.NewClient()
+	defer rdb.Close()
+	set, err := features.Detect(ctx, rdb, "")
+	if err != nil {
+		return err
+	}
+	srv.Description = fmt.Sprintf("Redis %s %s", set.Version, where)
+	set.Server = srv.Description
+	srv.Features = set
+	return nil
+}
+
+// ping waits until a server answers PING or ctx ends.
+func ping(ctx context.Context, url string, within time.Duration) error {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		return err
+	}
+	opts.MaxRetries = -1
+	opts.DialTimeout = 500 * time.Millisecond
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(ctx, within)
+	defer cancel()
+	for {
+		err = rdb.Ping(ctx).Err()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// configuredExplicit returns the explicit server's URL for purpose, if any.
+func configuredExplicit(purpose Purpose) (config.Config, bool, error) {
+	if purpose == ForTests {
+		raw := strings.TrimSpace(os.Getenv(EnvTestURL))
+		if raw == "" {
+			return config.Config{}, false, nil
+		}
+		cfg, err := config.Parse(func(k string) (string, bool) {
+			if k == config.EnvURL {
+				return raw, true
+			}
+			return "", false
+		})
+		if err != nil {
+			return config.Config{}, false, fmt.Errorf("%s: %w", EnvTestURL, err)
+		}
+		return cfg, true, nil
+	}
+	cfg, err := config.Load()
+	if err != nil {
+		return config.Config{}, false, err
+	}
+	return cfg, cfg.Explicit, nil
+}

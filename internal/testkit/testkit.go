@@ -1,0 +1,119 @@
+// Package testkit gives every test package one Redis of its own, chosen by
+// the provision package, and a clean database for every test.
+//
+// Use it from TestMain:
+//
+//	func TestMain(m *testing.M) { testkit.Main(m) }
+//
+// and in a test:
+//
+//	rdb := testkit.Client(t)            // flushed, closed after the test
+//	testkit.Require(t, features.JSON)   // skip, saying why, if the server lacks JSON
+//
+// Tests in a package share the server, so they must not call t.Parallel.
+package testkit
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/internal/features"
+	"github.com/redis-go-workbook/workbook/internal/provision"
+)
+
+var server *provision.Server
+
+// Main starts the package's server, runs the tests and stops the server.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	srv, err := provision.Start(ctx, provision.ForTests, os.Stderr)
+	cancel()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "testkit: no Redis for the tests: %v\n", err)
+		return 2
+	}
+	server = srv
+	defer srv.Close()
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "testkit: %s\n", srv.Banner())
+	}
+	return m.Run()
+}
+
+// Server is the package's server.
+func Server(t testing.TB) *provision.Server {
+	t.Helper()
+	if server == nil {
+		t.Fatal("testkit: no server: call testkit.Main(m) from TestMain")
+	}
+	return server
+}
+
+// Client returns a client to the package's server, on a database emptied
+// for this test. The client is closed when the test ends.
+func Client(t testing.TB) *redis.Client {
+	t.Helper()
+	rdb := NewClient(t)
+	if err := rdb.FlushDB(Context(t)).Err(); err != nil {
+		t.Fatalf("testkit: cannot empty the test database: %v", err)
+	}
+	return rdb
+}
+
+// NewClient returns one more client to the same database, without flushing:
+// for tests that need several connections (pub/sub, contention).
+func NewClient(t testing.TB) *redis.Client {
+	t.Helper()
+	srv := Server(t)
+	if !srv.Owned {
+		t.Fatal("testkit: refusing to use a server the tests do not own")
+	}
+	rdb := srv.NewClient()
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// ClientWith is Client with options changed by edit (pool size, timeouts).
+func ClientWith(t testing.TB, edit func(*redis.Options)) *redis.Client {
+	t.Helper()
+	Client(t) // empties the database
+	opts := Server(t).Options()
+	edit(opts)
+	rdb := redis.NewClient(opts)
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// Context is a context that ends with the test (or after a minute).
+func Context(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Features is what the package's server supports.
+func Features(t testing.TB) features.Set { return Server(t).Features }
+
+// Require skips the test, naming the feature, the server and how to get one
+// that has it, when the server lacks any of want.
+func Require(t testing.TB, want ...features.Feature) {
+	t.Helper()
+	set := Features(t)
+	for _, f := range want {
+		if !set.Has(f) {
+			t.Skip("skipped: " + set.Missing(f))
+		}
+	}
+}
+
+// Mode is the provisioning mode in use.
+func Mode(t testing.TB) provision.Mode { return Server(t).Mode }
