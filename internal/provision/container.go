@@ -44,8 +44,9 @@ func startContainer(ctx context.Context, purpose Purpose) (*Server, error) {
 	// container that is already there starts in about a second.
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
+	// The module waits for the "Ready to accept connections" log line, which
+	// Redis prints at its default (notice) log level: don't lower it.
 	ctr, err := tcredis.Run(ctx, image,
-		tcredis.WithLogLevel(tcredis.LogLevelWarning),
 		testcontainers.WithCmdArgs("--save", "", "--appendonly", "no"),
 	)
 	if err != nil {

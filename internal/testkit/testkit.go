@@ -15,6 +15,7 @@ package testkit
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"testing"
@@ -34,6 +35,7 @@ func Main(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse() // testing.Verbose needs the flags parsed
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	srv, err := provision.Start(ctx, provision.ForTests, os.Stderr)
 	cancel()

@@ -1,0 +1,66 @@
+# The workbook's commands. `make` alone lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+GO      ?= go
+ADDR    ?= 127.0.0.1:6379
+# Compose v2 is `docker compose`; older installs have `docker-compose`.
+COMPOSE := $(shell if docker compose version >/dev/null 2>&1; then echo "docker compose"; \
+             elif command -v docker-compose >/dev/null 2>&1; then echo docker-compose; fi)
+# steps/NN-name for a step number N (step-4 → steps/04-data-types).
+step_dir = $(firstword $(wildcard steps/$(shell printf '%02d' $(1))-*))
+
+.PHONY: help
+help: ## list the commands
+	@echo "The Redis-with-Go workbook. Start with: go run ./runner"
+	@echo
+	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  make \1|\2/' | column -t -s '|'
+
+.PHONY: run
+run: ## walk through the workbook (same as: go run ./runner)
+	$(GO) run ./runner
+
+step-%: ## run step N's program, e.g. make step-4 (pass arguments with ARGS=...)
+	@test -n "$(call step_dir,$*)" || { echo "no step $* under steps/"; exit 2; }
+	$(GO) run ./$(call step_dir,$*) $(ARGS)
+
+.PHONY: test
+test: ## run every test (finds or starts its own Redis; never touches yours)
+	$(GO) test ./...
+
+test-step-%: ## run one step's tests, e.g. make test-step-4
+	@test -n "$(call step_dir,$*)" || { echo "no step $* under steps/"; exit 2; }
+	$(GO) test -count=1 -v ./$(call step_dir,$*)
+
+.PHONY: lint
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: docs
+docs: ## refresh the code and output shown in docs/ from the steps
+	$(GO) run ./internal/docs/cmd/docsync
+
+.PHONY: golden
+golden: ## record every step's current output as its expected output, then refresh docs
+	UPDATE_GOLDEN=1 $(GO) test -count=1 -run 'TestOutput' ./steps/...
+	$(MAKE) docs
+
+.PHONY: bench
+bench: ## Go benchmarks (go test -bench)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+.PHONY: up
+up: ## start Redis 8.6 with Docker Compose on 127.0.0.1:6379
+	@test -n "$(COMPOSE)" || { echo "Docker Compose not found: install Docker Desktop or docker-compose"; exit 2; }
+	$(COMPOSE) up -d --wait 2>/dev/null || $(COMPOSE) up -d
+	@echo "Redis is starting on 127.0.0.1:6379; check with: redis-cli ping"
+
+.PHONY: down
+down: ## stop the Compose Redis (the data volume is kept)
+	@test -n "$(COMPOSE)" || { echo "Docker Compose not found"; exit 2; }
+	$(COMPOSE) down
+
+.PHONY: redis-embedded
+redis-embedded: ## run the embedded server on ADDR (default 127.0.0.1:6379) until Ctrl-C
+	$(GO) run ./internal/embedded/cmd/redis-embedded -addr $(ADDR)
