@@ -262,3 +262,37 @@ func configuredExplicit(purpose Purpose) (config.Config, bool, error) {
 	}
 	return cfg, cfg.Explicit, nil
 }
+
+// StartOwned starts a throwaway server that the workbook owns, never the
+// learner's: for lessons that change server settings (maxmemory, maxclients,
+// requirepass) or break things on purpose. It tries a container, then
+// redis-server, then the embedded server, unless WORKBOOK_REDIS forces
+// container, binary or embedded. Close it when done.
+func StartOwned(ctx context.Context, log io.Writer) (*Server, error) {
+	if log == nil {
+		log = io.Discard
+	}
+	mode, err := ModeFromEnv()
+	if err != nil {
+		return nil, err
+	}
+	var srv *Server
+	switch mode {
+	case Container, Binary, Embedded:
+		srv, err = start(ctx, ForTests, mode, log)
+	default:
+		// Auto, or URL: the explicit server is the learner's; never this one.
+		srv, err = startContainer(ctx, ForTests)
+		if err != nil {
+			srv, err = startBinary(ctx)
+		}
+		if err != nil {
+			srv, err = startEmbedded(ctx)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	register(srv)
+	return srv, nil
+}
