@@ -268,7 +268,7 @@ func parseDB(v string) (int, error) {
 func unquote(err error) error {
 	// time.ParseDuration quotes the whole input again; the Error already does.
 	msg := err.Error()
-	if i := strings.Index(msg, ": \""); i >= 0 {
+	if i := strings.Index(msg, " \""); i >= 0 {
 		msg = msg[:i]
 	}
 	return errors.New(strings.TrimPrefix(msg, "time: "))
