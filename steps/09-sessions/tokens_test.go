@@ -1,0 +1,114 @@
+package main
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redis-go-workbook/workbook/internal/features"
+	"github.com/redis-go-workbook/workbook/internal/testkit"
+)
+
+func TestFormTokenIsAcceptedOnce(t *testing.T) {
+	testkit.Require(t, features.HashFieldEx)
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	id, err := sm.Create(ctx, "user:1001", map[string]string{"role": "admin"})
+	require.NoError(t, err)
+
+	token, err := sm.IssueFormToken(ctx, id, time.Minute)
+	require.NoError(t, err)
+	assert.True(t, ValidID(token))
+	require.NoError(t, sm.ConsumeFormToken(ctx, id, token))
+	assert.ErrorIs(t, sm.ConsumeFormToken(ctx, id, token), ErrTokenRejected, "replayed")
+
+	// A wrong guess is rejected and burns the real token.
+	token, err = sm.IssueFormToken(ctx, id, time.Minute)
+	require.NoError(t, err)
+	assert.ErrorIs(t, sm.ConsumeFormToken(ctx, id, newID()), ErrTokenRejected)
+	assert.ErrorIs(t, sm.ConsumeFormToken(ctx, id, token), ErrTokenRejected)
+
+	// Tokens are not session data.
+	s, err := sm.Get(ctx, id)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]string{"role": "admin"}, s.Data)
+}
+
+func TestFormTokenExpiresAloneWithItsField(t *testing.T) {
+	testkit.Require(t, features.HashFieldEx)
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	id, err := sm.Create(ctx, "user:1001", nil)
+	require.NoError(t, err)
+
+	token, err := sm.IssueFormToken(ctx, id, 100*time.Millisecond)
+	require.NoError(t, err)
+	has, err := rdb.HExists(ctx, sessionKey(id), fieldFormToken).Result()
+	require.NoError(t, err)
+	require.True(t, has)
+	time.Sleep(200 * time.Millisecond)
+
+	has, err = rdb.HExists(ctx, sessionKey(id), fieldFormToken).Result()
+	require.NoError(t, err)
+	assert.False(t, has, "the field outlived its TTL")
+	assert.ErrorIs(t, sm.ConsumeFormToken(ctx, id, token), ErrTokenRejected)
+	s, err := sm.Get(ctx, id)
+	require.NoError(t, err, "the session went with the field")
+	assert.Equal(t, "user:1001", s.UserID)
+}
+
+func TestStepUpSlidesAndLapses(t *testing.T) {
+	testkit.Require(t, features.HashFieldEx)
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	id, err := sm.Create(ctx, "user:1001", nil)
+	require.NoError(t, err)
+
+	const window = 200 * time.Millisecond
+	ok, err := sm.StepUpActive(ctx, id, window)
+	require.NoError(t, err)
+	assert.False(t, ok, "step-up before it was granted")
+
+	require.NoError(t, sm.GrantStepUp(ctx, id, window))
+	granted := time.Now()
+	for range 2 {
+		time.Sleep(120 * time.Millisecond)
+		ok, err := sm.StepUpActive(ctx, id, window)
+		require.NoError(t, err)
+		require.True(t, ok, "step-up lapsed while in use")
+	}
+	require.Greater(t, time.Since(granted), window, "HGETEX did not restart the window")
+
+	time.Sleep(250 * time.Millisecond)
+	ok, err = sm.StepUpActive(ctx, id, window)
+	require.NoError(t, err)
+	assert.False(t, ok, "an idle step-up did not lapse")
+}
+
+// Issuing a token for a session that is gone must not create a hash that
+// holds only the token: the script's EXISTS check.
+func TestTokensDoNotResurrectASession(t *testing.T) {
+	testkit.Require(t, features.HashFieldEx)
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	id, err := sm.Create(ctx, "user:1001", nil)
+	require.NoError(t, err)
+	_, err = sm.Destroy(ctx, id)
+	require.NoError(t, err)
+
+	_, err = sm.IssueFormToken(ctx, id, time.Minute)
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.ErrorIs(t, sm.GrantStepUp(ctx, id, time.Minute), ErrNotFound)
+	ok, err := sm.StepUpActive(ctx, id, time.Minute)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	n, err := rdb.DBSize(ctx).Result()
+	require.NoError(t, err)
+	assert.Zero(t, n)
+}
