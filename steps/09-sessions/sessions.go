@@ -88,7 +88,7 @@ func ValidID(id string) bool {
 	return err == nil && len(b) == idBytes
 }
 
-func sessionKey(id string) string         { return sessionPrefix + id }
+func sessionKey(id string) string          { return sessionPrefix + id }
 func userSessionsKey(userID string) string { return userSessionPrefix + userID }
 
 // Create starts a session for userID with extra data and returns its ID.
