@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/redis-go-workbook/workbook/internal/doctor"
+)
+
+// runDoctor checks the learner's setup and prints one line per finding.
+// machine adds the checks of the machine itself (Go, Docker, redis-server),
+// which `runner doctor` and the d key want and a failed step does not.
+// It returns 1 when anything failed.
+func (a *app) runDoctor(ctx context.Context, machine bool) int {
+	u := a.ui
+	u.println(u.rule("Doctor"))
+	var results []doctor.Result
+	show := func(rs ...doctor.Result) {
+		for _, r := range rs {
+			a.printResult(r)
+		}
+		results = append(results, rs...)
+	}
+	if machine {
+		show(doctor.GoVersion(a.root))
+	}
+	envRes, cfg := doctor.DotEnv()
+	show(envRes)
+	if machine {
+		sp := u.spin("looking for a Docker engine")
+		d := doctor.Docker(ctx)
+		sp.stop()
+		show(d, doctor.RedisServer(ctx))
+	}
+
+	// The server to examine: the one the settings name (even if it does
+	// not answer: that is what the doctor is for), else the session's.
+	target, ok := doctor.Configured(ctx, cfg)
+	if !ok || envRes.Status == doctor.Fail {
+		srv, err := a.server(ctx)
+		if err != nil {
+			u.printf("%s no Redis to examine: %v\n", u.bad(), err)
+			return 1
+		}
+		target = doctor.ForServer(srv)
+	}
+	sp := u.spin("examining " + target.Name)
+	rs := doctor.Server(ctx, target)
+	sp.stop()
+	show(rs...)
+
+	fails, warns := 0, 0
+	for _, r := range results {
+		switch r.Status {
+		case doctor.Fail:
+			fails++
+		case doctor.Warn:
+			warns++
+		}
+	}
+	switch {
+	case fails > 0:
+		u.printf("%s %d problem%s to fix (see the fix lines above)\n", u.bad(), fails, plural(fails-1, "s"))
+		return 1
+	case warns > 0:
+		u.printf("%s ready, with %d warning%s\n", u.ok(), warns, strings.Repeat("s", min(warns-1, 1)))
+	default:
+		u.printf("%s all good\n", u.ok())
+	}
+	return 0
+}
+
+func (a *app) printResult(r doctor.Result) {
+	u := a.ui
+	mark := u.dim(r.Status.Mark())
+	switch r.Status {
+	case doctor.OK:
+		mark = u.ok()
+	case doctor.Warn:
+		mark = u.warn()
+	case doctor.Fail:
+		mark = u.bad()
+	}
+	u.printf("  %s %-24s %s\n", mark, r.Name, r.Detail)
+	if r.Fix != "" {
+		u.printf("    %s %s\n", u.bold(fmt.Sprintf("%-22s", "fix:")), r.Fix)
+	}
+}

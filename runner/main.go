@@ -1,0 +1,515 @@
+// The runner is the workbook's front door: `go run ./runner` walks a learner
+// through the steps like a notebook (read the chapter, run the program, see
+// its output compared with the expected one, run its checks, move on), and
+// its subcommands do the same for scripts and impatient people.
+//
+// It knows nothing about particular steps: everything comes from the
+// manifest in internal/workbook, so a new step shows up here by existing.
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/internal/embedded"
+	"github.com/redis-go-workbook/workbook/internal/provision"
+	"github.com/redis-go-workbook/workbook/internal/workbook"
+)
+
+const isWindows = runtime.GOOS == "windows"
+
+const usage = `The Redis-with-Go workbook.
+
+Usage: go run ./runner [flags] [command]
+
+Commands:
+  (none)         walk through the workbook from where you left off
+  N              walk through it from step N
+  list           the steps, with your progress
+  show N         step N's chapter
+  run N          run step N's program and compare its output with the expected output
+  check N|all    run step N's checks (its tests), or every step's
+  next           show, run and check the first step you have not finished
+  reset [N]      forget your progress on step N, or on every step
+  doctor         check Go, .env, Docker, redis-server and the Redis server, with fixes
+  embedded       run the embedded Redis until Ctrl-C (-addr 127.0.0.1:6379)
+
+Flags:
+  --no-input     never wait for a key (also when stdin is not a terminal); the
+                 exit status says whether everything passed
+  --no-color     no colours (so does NO_COLOR=1)
+  -v             show passing subtests too
+
+Progress is saved in .workbook/progress.json (WORKBOOK_PROGRESS overrides).
+`
+
+// app is one run of the runner.
+type app struct {
+	ui      *ui
+	root    string
+	steps   []workbook.Step
+	prog    *workbook.Progress
+	verbose bool
+	binDir  string // compiled step programs, removed on exit
+
+	// The session's Redis, started once in the background and shared by
+	// every step's run (see server).
+	srvOnce   sync.Once
+	srvReady  chan struct{}
+	srv       *provision.Server
+	srvErr    error
+	srvLog    bytes.Buffer
+	announced bool
+}
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var noInput, noColor, verbose, help bool
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; a {
+		case "--no-input", "-no-input":
+			noInput = true
+		case "--no-color", "-no-color", "--no-colour":
+			noColor = true
+		case "-v", "--verbose":
+			verbose = true
+		case "-h", "--help", "-help", "help":
+			help = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	u := newUI(noInput, noColor)
+	if help {
+		fmt.Print(usage)
+		return 0
+	}
+	// go-redis logs its own dial retries; the runner explains failures itself.
+	redis.SetLogger(quietLogger{})
+
+	root, err := workbook.Root()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 2
+	}
+	// Steps, .env and the progress file are all found from the root, so the
+	// runner works from any directory inside the workbook.
+	if err := os.Chdir(root); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 2
+	}
+	a := &app{ui: u, root: root, steps: workbook.Steps(), verbose: verbose, srvReady: make(chan struct{})}
+	prog, err := workbook.LoadProgress(workbook.ProgressPath(root))
+	if err != nil {
+		u.printf("%s %v\n", u.warn(), err)
+	}
+	a.prog = prog
+	defer a.cleanup()
+
+	ctx := context.Background()
+	cmd := ""
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	switch cmd {
+	case "":
+		if u.interactive {
+			return a.interactive(ctx, 0)
+		}
+		a.welcome()
+		return a.next(ctx)
+	case "list", "ls":
+		a.printList(a.prog.Resume(a.steps))
+		return 0
+	case "show":
+		s, ok := a.stepArg(rest)
+		if !ok {
+			return 2
+		}
+		return a.show(s)
+	case "run":
+		s, ok := a.stepArg(rest)
+		if !ok {
+			return 2
+		}
+		return exitCode(a.runAndRecord(ctx, s).Matched)
+	case "check":
+		return a.checkCommand(ctx, rest)
+	case "next":
+		return a.next(ctx)
+	case "reset":
+		return a.reset(rest)
+	case "doctor":
+		return a.runDoctor(ctx, true)
+	case "embedded":
+		return runEmbedded(rest)
+	}
+	if _, err := strconv.Atoi(strings.TrimPrefix(cmd, "step-")); err == nil {
+		s, ok := a.stepArg([]string{cmd})
+		if !ok {
+			return 2
+		}
+		if u.interactive {
+			return a.interactive(ctx, s.Number)
+		}
+		return a.walk(ctx, s)
+	}
+	fmt.Fprintf(os.Stderr, "unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func exitCode(ok bool) int {
+	if ok {
+		return 0
+	}
+	return 1
+}
+
+// stepArg finds the step a command names: 3, 03, step-3 or 03-slug.
+func (a *app) stepArg(args []string) (workbook.Step, bool) {
+	if len(args) == 0 {
+		fmt.Fprintf(os.Stderr, "which step? give its number, e.g. 1 (%s)\n", a.stepRange())
+		return workbook.Step{}, false
+	}
+	if s, ok := a.findStep(args[0]); ok {
+		return s, true
+	}
+	fmt.Fprintf(os.Stderr, "no step %q: the steps are %s (see `go run ./runner list`)\n", args[0], a.stepRange())
+	return workbook.Step{}, false
+}
+
+func (a *app) findStep(arg string) (workbook.Step, bool) {
+	arg = strings.TrimPrefix(strings.ToLower(arg), "step-")
+	for _, s := range a.steps {
+		if s.Slug == arg {
+			return s, true
+		}
+	}
+	num, _, _ := strings.Cut(arg, "-")
+	if n, err := strconv.Atoi(num); err == nil {
+		return workbook.Get(n)
+	}
+	return workbook.Step{}, false
+}
+
+func (a *app) stepRange() string {
+	if len(a.steps) == 0 {
+		return "none yet"
+	}
+	return fmt.Sprintf("%d–%d", a.steps[0].Number, a.steps[len(a.steps)-1].Number)
+}
+
+// after returns the step following n in the manifest, if any.
+func (a *app) after(n int) (workbook.Step, bool) {
+	for i, s := range a.steps {
+		if s.Number == n && i+1 < len(a.steps) {
+			return a.steps[i+1], true
+		}
+	}
+	return workbook.Step{}, false
+}
+
+func (a *app) before(n int) (workbook.Step, bool) {
+	for i, s := range a.steps {
+		if s.Number == n && i > 0 {
+			return a.steps[i-1], true
+		}
+	}
+	return workbook.Step{}, false
+}
+
+func (a *app) save() {
+	if err := a.prog.Save(); err != nil {
+		a.ui.printf("%s cannot save progress: %v\n", a.ui.warn(), err)
+	}
+}
+
+func (a *app) cleanup() {
+	a.ui.restore()
+	if a.srv != nil {
+		_ = a.srv.Close()
+	}
+	provision.CloseAll()
+	if a.binDir != "" {
+		_ = os.RemoveAll(a.binDir)
+	}
+}
+
+// startServer begins finding or starting the session's Redis in the
+// background, so the learner reads the welcome while a container starts.
+func (a *app) startServer(ctx context.Context) {
+	a.srvOnce.Do(func() {
+		go func() {
+			a.srv, a.srvErr = provision.Start(ctx, provision.ForMain, &a.srvLog)
+			close(a.srvReady)
+		}()
+	})
+}
+
+// server waits for the session's Redis (with a spinner) and, the first
+// time, says which one it is and why.
+func (a *app) server(ctx context.Context) (*provision.Server, error) {
+	a.startServer(ctx)
+	select {
+	case <-a.srvReady:
+	default:
+		sp := a.ui.spin("finding a Redis (REDIS_URL, 127.0.0.1:6379, a Docker container, redis-server, or the embedded server)")
+		<-a.srvReady
+		sp.stop()
+	}
+	if !a.announced {
+		a.announced = true
+		u := a.ui
+		for _, l := range strings.Split(strings.TrimSpace(a.srvLog.String()), "\n") {
+			if l != "" {
+				u.printf("%s %s\n", u.dim("·"), u.dim(l))
+			}
+		}
+		if a.srvErr != nil {
+			u.printf("%s %v\n", u.bad(), a.srvErr)
+		} else {
+			u.printf("%s Redis: %s\n", u.ok(), a.srv.Banner())
+		}
+	}
+	return a.srv, a.srvErr
+}
+
+// runAndRecord runs a step and saves what happened.
+func (a *app) runAndRecord(ctx context.Context, s workbook.Step) runResult {
+	res := a.runStep(ctx, s)
+	if res.Built {
+		a.prog.Update(s.Number, func(p *workbook.StepProgress) {
+			p.Ran, p.Matched = res.Exited, res.Matched || (res.Exited && !res.Golden)
+		})
+		a.save()
+	}
+	return res
+}
+
+// checkAndRecord runs a step's checks and saves the outcome.
+func (a *app) checkAndRecord(ctx context.Context, steps []workbook.Step) bool {
+	a.ui.println(a.ui.rule("Checks"))
+	var present []workbook.Step
+	for _, s := range steps {
+		if a.hasProgram(s) {
+			present = append(present, s)
+		} else if len(steps) == 1 {
+			a.ui.printf("%s step %d has no code yet (%s is still being written)\n", a.ui.warn(), s.Number, s.Dir())
+			return false
+		}
+	}
+	if len(present) == 0 {
+		a.ui.printf("%s no step has code yet\n", a.ui.warn())
+		return false
+	}
+	results := a.runChecks(ctx, present)
+	all := true
+	for _, s := range present {
+		p := results[s.Number]
+		ok := p != nil && p.ok()
+		all = all && ok
+		if p != nil {
+			a.prog.Update(s.Number, func(sp *workbook.StepProgress) { sp.Checked, sp.Passed = true, ok })
+		}
+	}
+	a.save()
+	if len(present) > 1 {
+		done := 0
+		for _, s := range present {
+			if p := results[s.Number]; p != nil && p.ok() {
+				done++
+			}
+		}
+		mark := a.ui.ok()
+		if done < len(present) {
+			mark = a.ui.bad()
+		}
+		a.ui.printf("%s %d of %d steps pass their checks", mark, done, len(present))
+		if missing := len(steps) - len(present); missing > 0 {
+			a.ui.printf(" (%d more have no code yet)", missing)
+		}
+		a.ui.println()
+	}
+	return all
+}
+
+func (a *app) checkCommand(ctx context.Context, args []string) int {
+	if len(args) > 0 && args[0] == "all" {
+		return exitCode(a.checkAndRecord(ctx, a.steps))
+	}
+	s, ok := a.stepArg(args)
+	if !ok {
+		return 2
+	}
+	return exitCode(a.checkAndRecord(ctx, []workbook.Step{s}))
+}
+
+// show prints a step's chapter, paged on a terminal.
+func (a *app) show(s workbook.Step) int {
+	a.ui.println(a.ui.rule(a.stepTitle(s)))
+	text, err := a.renderChapter(s)
+	if err != nil {
+		a.ui.printf("%s %v\n%s\n", a.ui.warn(), err, s.Summary)
+		return 1
+	}
+	a.ui.page(fmt.Sprintf("Step %d", s.Number), text)
+	return 0
+}
+
+func (a *app) stepTitle(s workbook.Step) string {
+	kind := fmt.Sprintf("of %d", a.mainCount())
+	if s.Bonus {
+		kind = "(bonus)"
+	}
+	return fmt.Sprintf("Step %d %s · %s", s.Number, kind, s.Title)
+}
+
+func (a *app) mainCount() int {
+	n := 0
+	for _, s := range a.steps {
+		if !s.Bonus {
+			n++
+		}
+	}
+	return n
+}
+
+// walk is the notebook without keys: chapter, run, checks.
+func (a *app) walk(ctx context.Context, s workbook.Step) int {
+	a.prog.Current = s.Number
+	a.save()
+	a.show(s)
+	res := a.runAndRecord(ctx, s)
+	passed := a.checkAndRecord(ctx, []workbook.Step{s})
+	if passed {
+		if nxt, ok := a.after(s.Number); ok {
+			a.prog.Current = nxt.Number
+			a.save()
+			a.ui.printf("Next: step %d · %s (`go run ./runner next`)\n", nxt.Number, nxt.Title)
+		}
+	}
+	return exitCode(passed && (res.Matched || res.Exited && !res.Golden))
+}
+
+// next walks through the first step not finished yet.
+func (a *app) next(ctx context.Context) int {
+	n := a.prog.FirstUnfinished(a.steps)
+	if n == 0 {
+		a.ui.printf("%s every step is done. `go run ./runner reset` starts again.\n", a.ui.ok())
+		return 0
+	}
+	s, _ := workbook.Get(n)
+	return a.walk(ctx, s)
+}
+
+func (a *app) reset(args []string) int {
+	if len(args) == 0 {
+		a.prog.Reset(0)
+		a.save()
+		a.ui.printf("%s progress forgotten: you start again at step %d\n", a.ui.ok(), a.prog.Resume(a.steps))
+		return 0
+	}
+	s, ok := a.stepArg(args)
+	if !ok {
+		return 2
+	}
+	a.prog.Reset(s.Number)
+	a.save()
+	a.ui.printf("%s progress on step %d forgotten\n", a.ui.ok(), s.Number)
+	return 0
+}
+
+// welcome is the first screen: printed before anything slow starts.
+func (a *app) welcome() {
+	u := a.ui
+	bonus := len(a.steps) - a.mainCount()
+	u.printf("%s\n", u.bold(fmt.Sprintf("Redis with Go — a workbook in %d steps", a.mainCount())+plural(bonus, " (+%d bonus)")))
+	u.println("Each step: read the chapter, run its program against Redis, compare the output, pass its checks, move on.")
+	u.println()
+}
+
+func plural(n int, format string) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(format, n)
+}
+
+// printList prints every step with a progress mark.
+func (a *app) printList(current int) {
+	u := a.ui
+	done := 0
+	bonusShown := false
+	for _, s := range a.steps {
+		p := a.prog.Step(s.Number)
+		mark := " "
+		switch {
+		case p.Done():
+			mark = u.ok()
+			done++
+		case p.Checked:
+			mark = u.bad()
+		case p.Ran:
+			mark = u.cyan("•")
+		}
+		if s.Bonus && !bonusShown {
+			bonusShown = true
+			u.printf("   %s\n", u.dim("Bonus"))
+		}
+		pointer := "  "
+		title := s.Title
+		if s.Number == current {
+			pointer = u.cyan("▸ ")
+			title = u.bold(title)
+		}
+		note := ""
+		if !a.hasProgram(s) {
+			note = u.dim("  (being written)")
+		}
+		u.printf("%s%s %2d  %s%s\n", pointer, mark, s.Number, title, note)
+	}
+	u.printf("%s\n", u.dim(fmt.Sprintf("%d of %d done · ✓ checks passed · ✗ checks failed · • ran · ▸ where you are", done, len(a.steps))))
+}
+
+// runEmbedded serves the embedded Redis until Ctrl-C: for redis-cli, or for
+// pointing REDIS_URL at it from another terminal.
+func runEmbedded(args []string) int {
+	fs := flag.NewFlagSet("embedded", flag.ContinueOnError)
+	addr := fs.String("addr", provision.DefaultLocalAddr, "address to listen on")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	srv, err := embedded.Start(*addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 1
+	}
+	defer srv.Close()
+	fmt.Printf("The embedded Redis listens on %s (emulating Redis %s). Stop it with Ctrl-C.\n", srv.Addr(), embedded.Version)
+	fmt.Printf("Use it from another terminal: REDIS_URL=redis://%s/0 go run ./runner   (or redis-cli -p %s)\n",
+		srv.Addr(), srv.Addr()[strings.LastIndex(srv.Addr(), ":")+1:])
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	fmt.Println("stopped")
+	return 0
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...interface{}) {}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// page shows text one screen at a time, like `less`, when it is longer than
+// the terminal; otherwise, or when nothing may wait for keys, it just prints
+// it. It returns the key that ended paging when that key is one of the
+// notebook's actions (r, c, n...), so that pressing "r" while reading runs
+// the step straight away; "q", Esc or reaching the end just stop paging.
+func (u *ui) page(title, text string) key {
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	_, h := u.size()
+	body := h - 1 // the last line is the status bar
+	if !u.interactive || len(lines) <= body || body < 3 {
+		u.printf("%s\n", strings.Join(lines, "\n"))
+		return ""
+	}
+	top := 0
+	last := len(lines) - body
+	for {
+		u.printf("\x1b[H\x1b[2J%s\n", strings.Join(lines[top:top+body], "\n"))
+		pct := 100 * (top + body) / len(lines)
+		status := fmt.Sprintf(" %s · %d%% · space/↓ more · b/↑ back · q done reading · r run · ? keys ", title, pct)
+		if top == last {
+			status = fmt.Sprintf(" %s · end · q done reading · r run · n next · ? keys ", title)
+		}
+		u.printf("%s", u.paint(cRev, status))
+		k := u.nextKey()
+		u.printf("\r\x1b[K")
+		switch k {
+		case "space", "pgdn", "f":
+			top += body - 1
+		case "down", "j", "enter":
+			if top == last && k == "enter" {
+				return ""
+			}
+			top++
+		case "up", "k":
+			top--
+		case "b", "pgup":
+			top -= body - 1
+		case "g", "home":
+			top = 0
+		case "G", "end":
+			top = last
+		case "q", "esc":
+			return ""
+		default:
+			return k // an action: leave the page on screen and do it
+		}
+		top = max(0, min(top, last))
+	}
+}

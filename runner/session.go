@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+
+	"github.com/redis-go-workbook/workbook/internal/workbook"
+)
+
+// session is the interactive notebook: one step on screen at a time, and
+// single keys to act on it.
+type session struct {
+	a    *app
+	cur  workbook.Step
+	hint int // how many of the step's hints were shown
+	// What was done to the current step since it was opened: Enter does
+	// the next of run → check → next step.
+	ran, checked, passed bool
+}
+
+const helpText = `Keys
+  Enter        do the next thing: run the step, then check it, then go to the next step
+  r            run the step's program again (its output is compared with the expected output)
+  c            run the step's checks (its tests)
+  n  →         next step            p  ←   previous step
+  h            a hint (again for the next one)
+  g  or 1–9    go to step N (type the number, then Enter)
+  v            view the chapter again
+  l            list the steps with your progress
+  d            doctor: check your setup and the Redis server
+  q  Ctrl-C    quit (your progress is saved; you come back to this step)
+While a chapter is paged: space/↓ more, b/↑ back, q stop reading; r, c, n, p work there too.
+While a step runs: q or Ctrl-C stops it.`
+
+func (a *app) interactive(ctx context.Context, start int) int {
+	u := a.ui
+	if len(a.steps) == 0 {
+		u.println("The manifest lists no steps yet.")
+		return 1
+	}
+	// The server is needed only to run a step, but a container takes a
+	// moment: start it now, and show the welcome meanwhile.
+	a.startServer(ctx)
+	if err := u.startKeys(); err != nil {
+		u.interactive = false
+		a.welcome()
+		return a.next(ctx)
+	}
+	if start == 0 {
+		start = a.prog.Resume(a.steps)
+	}
+	a.welcome()
+	a.printList(start)
+	u.println()
+	if _, err := a.server(ctx); err != nil {
+		a.explain(ctx, err.Error())
+		u.println(u.dim("Running the doctor to find out why:"))
+		a.runDoctor(ctx, false)
+		u.println(u.dim("You can still read the chapters; fix the problem above and press r to run a step."))
+	}
+
+	s := &session{a: a}
+	first, _ := workbook.Get(start)
+	pending := s.open(first)
+	for {
+		k := pending
+		pending = ""
+		if k == "" {
+			s.prompt()
+			k = u.nextKey()
+			u.printf("\r\x1b[K")
+		}
+		switch k {
+		case "q", "ctrl-c", "eof":
+			a.prog.Current = s.cur.Number
+			a.save()
+			u.printf("Progress saved. `go run ./runner` brings you back to step %d.\n", s.cur.Number)
+			return 0
+		case "enter", "space":
+			switch {
+			case !s.ran:
+				s.run(ctx)
+			case !s.checked:
+				s.check(ctx)
+			default:
+				pending = s.move(+1)
+			}
+		case "r":
+			s.run(ctx)
+		case "c":
+			s.check(ctx)
+		case "n", "right":
+			pending = s.move(+1)
+		case "p", "left":
+			pending = s.move(-1)
+		case "h":
+			s.showHint()
+		case "v":
+			u.println(u.rule(a.stepTitle(s.cur)))
+			pending = s.chapter()
+		case "l":
+			a.printList(s.cur.Number)
+		case "d":
+			a.runDoctor(ctx, false)
+		case "?":
+			u.println(helpText)
+		case "g":
+			pending = s.jump("")
+		default:
+			if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
+				pending = s.jump(string(k))
+			} else {
+				u.printf("%s\n", u.dim(fmt.Sprintf("%q does nothing here; ? lists the keys", string(k))))
+			}
+		}
+	}
+}
+
+// open shows a step: its title and chapter. It returns a key pressed while
+// reading the chapter, if that key was an action.
+func (s *session) open(st workbook.Step) key {
+	s.cur, s.hint = st, 0
+	s.ran, s.checked, s.passed = false, false, false
+	s.a.prog.Current = st.Number
+	s.a.save()
+	s.a.ui.println(s.a.ui.rule(s.a.stepTitle(st)))
+	return s.chapter()
+}
+
+func (s *session) chapter() key {
+	u := s.a.ui
+	text, err := s.a.renderChapter(s.cur)
+	if err != nil {
+		u.printf("%s %v\n%s\n", u.warn(), err, s.cur.Summary)
+		return ""
+	}
+	return u.page(fmt.Sprintf("Step %d", s.cur.Number), text)
+}
+
+func (s *session) move(delta int) key {
+	u := s.a.ui
+	var st workbook.Step
+	var ok bool
+	if delta > 0 {
+		st, ok = s.a.after(s.cur.Number)
+	} else {
+		st, ok = s.a.before(s.cur.Number)
+	}
+	if !ok {
+		if delta > 0 {
+			u.printf("%s that was the last step. %s\n", u.ok(), s.a.finishedNote())
+		} else {
+			u.println("This is the first step.")
+		}
+		return ""
+	}
+	return s.open(st)
+}
+
+func (a *app) finishedNote() string {
+	n := a.prog.FirstUnfinished(a.steps)
+	if n == 0 {
+		return "Every step is done: well done!"
+	}
+	return fmt.Sprintf("Step %d is not finished yet: press g, then %d.", n, n)
+}
+
+func (s *session) run(ctx context.Context) {
+	res := s.a.runAndRecord(ctx, s.cur)
+	s.ran = res.Built
+}
+
+func (s *session) check(ctx context.Context) {
+	s.checked = true
+	s.passed = s.a.checkAndRecord(ctx, []workbook.Step{s.cur})
+	u := s.a.ui
+	if !s.passed {
+		u.println(u.dim("Fix the code, then press c to check again (h for a hint)."))
+		return
+	}
+	if nxt, ok := s.a.after(s.cur.Number); ok {
+		u.printf("%s Step %d done. Enter or n: step %d · %s\n", u.ok(), s.cur.Number, nxt.Number, nxt.Title)
+	} else {
+		u.printf("%s Step %d done. %s\n", u.ok(), s.cur.Number, s.a.finishedNote())
+	}
+}
+
+func (s *session) showHint() {
+	u := s.a.ui
+	hints := s.cur.Hints
+	if len(hints) == 0 {
+		u.println("This step has no hints; the chapter's \"What goes wrong\" section may help, or press d for the doctor.")
+		return
+	}
+	i := s.hint % len(hints)
+	s.hint++
+	u.printf("%s %s\n", u.yellow(fmt.Sprintf("hint %d/%d:", i+1, len(hints))), hints[i])
+}
+
+// jump reads a step number (Enter confirms, Esc cancels) and opens it.
+func (s *session) jump(typed string) key {
+	u := s.a.ui
+	for {
+		u.printf("\r\x1b[Kgo to step (%s): %s", s.a.stepRange(), typed)
+		k := u.nextKey()
+		switch {
+		case k == "enter":
+			u.printf("\r\x1b[K")
+			if typed == "" {
+				return ""
+			}
+			n, _ := strconv.Atoi(typed)
+			st, ok := workbook.Get(n)
+			if !ok {
+				u.printf("%s no step %d (the steps are %s)\n", u.warn(), n, s.a.stepRange())
+				return ""
+			}
+			return s.open(st)
+		case k == "esc" || k == "ctrl-c" || k == "q":
+			u.printf("\r\x1b[K")
+			return ""
+		case k == "backspace":
+			if typed != "" {
+				typed = typed[:len(typed)-1]
+			}
+		case len(k) == 1 && k[0] >= '0' && k[0] <= '9' && len(typed) < 3:
+			typed += string(k)
+		}
+	}
+}
+
+// prompt is the action bar under the step. What Enter does comes first.
+func (s *session) prompt() {
+	u := s.a.ui
+	enter := "run"
+	switch {
+	case s.ran && !s.checked:
+		enter = "check"
+	case s.ran && s.checked:
+		enter = "next step"
+	}
+	w, _ := u.size()
+	bar := fmt.Sprintf("Step %d · Enter: %s · r run · c check · n next · p prev · h hint · g go to · v view · l list · d doctor · ? keys · q quit", s.cur.Number, enter)
+	if w < 100 {
+		bar = fmt.Sprintf("Step %d · Enter: %s · r c n p h g v l d ? q", s.cur.Number, enter)
+	}
+	u.printf("%s ", u.paint(cRev, bar))
+}
+
+// watchForStop lets q or Ctrl-C stop a running program while the session
+// waits for it; it returns a function that stops watching.
+func (a *app) watchForStop(cmd *exec.Cmd) func() {
+	if a.ui.keys == nil {
+		return func() {}
+	}
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			select {
+			case <-done:
+				return
+			case k, ok := <-a.ui.keys:
+				if !ok {
+					return
+				}
+				if k == "q" || k == "ctrl-c" || k == "esc" {
+					if cmd.Process != nil {
+						_ = cmd.Process.Kill()
+					}
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/redis-go-workbook/workbook/internal/config"
+	"github.com/redis-go-workbook/workbook/internal/diagnose"
+	"github.com/redis-go-workbook/workbook/internal/provision"
+	"github.com/redis-go-workbook/workbook/internal/workbook"
+)
+
+// runResult is what one run of a step's program showed.
+type runResult struct {
+	Built   bool
+	Exited  bool // the program ran to the end with status 0
+	Matched bool // its stdout matched the expected output
+	Golden  bool // there is an expected output to compare with
+	Stdout  string
+	Stderr  string
+	Diag    *diagnose.Entry // the catalogue row its error matched, if any
+}
+
+// hasProgram reports whether the step's package exists yet: the manifest
+// can list a step whose code is still being written.
+func (a *app) hasProgram(s workbook.Step) bool {
+	st, err := os.Stat(filepath.Join(a.root, s.Dir(), "main.go"))
+	return err == nil && !st.IsDir()
+}
+
+// buildStep compiles the step into the session's temporary directory. It is
+// `go run` in two halves: building first lets the spinner say "compiling"
+// and keeps compile errors apart from the program's own output; the Go
+// build cache makes a second build of an unchanged step take a moment.
+func (a *app) buildStep(ctx context.Context, s workbook.Step) (string, error) {
+	if a.binDir == "" {
+		dir, err := os.MkdirTemp("", "workbook-runner-")
+		if err != nil {
+			return "", err
+		}
+		a.binDir = dir
+	}
+	bin := filepath.Join(a.binDir, "step-"+s.Slug)
+	if isWindows {
+		bin += ".exe"
+	}
+	sp := a.ui.spin("compiling " + s.Dir())
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, s.Package())
+	cmd.Dir = a.root
+	out, err := cmd.CombinedOutput()
+	sp.stop()
+	if err != nil {
+		return "", fmt.Errorf("%s does not compile:\n%s", s.Dir(), strings.TrimRight(string(out), "\n"))
+	}
+	return bin, nil
+}
+
+// runStep builds and runs the step's program against the session's server,
+// streaming its output, then compares what it printed with the expected
+// output, the same way the step's TestOutput does.
+func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
+	var res runResult
+	u := a.ui
+	u.println(u.rule(fmt.Sprintf("Run · step %d · go run %s", s.Number, s.Package())))
+	if !a.hasProgram(s) {
+		u.printf("%s step %d has no program yet (%s/main.go is still being written)\n", u.warn(), s.Number, s.Dir())
+		return res
+	}
+	srv, err := a.server(ctx)
+	if err != nil {
+		u.printf("%s no Redis to run it against: %v\n", u.bad(), err)
+		a.explain(ctx, err.Error())
+		return res
+	}
+	bin, err := a.buildStep(ctx, s)
+	if err != nil {
+		u.printf("%s %v\n", u.bad(), err)
+		if e, ok := diagnose.ExplainText(err.Error()); ok {
+			a.showEntry(e)
+		}
+		return res
+	}
+	res.Built = true
+
+	var stdout, stderr bytes.Buffer
+	out := &prefixWriter{w: u, prefix: u.dim("│ "), capture: &stdout}
+	errw := &prefixWriter{w: u, prefix: u.yellow("┆ "), capture: &stderr, color: u.dim}
+	cmd := exec.Command(bin)
+	cmd.Dir = a.root
+	cmd.Env = stepEnv(os.Environ(), srv.URL)
+	cmd.Stdout, cmd.Stderr = out, errw
+	if err := cmd.Start(); err != nil {
+		u.printf("%s cannot start %s: %v\n", u.bad(), s.Dir(), err)
+		return res
+	}
+	// While it runs, Ctrl-C or q stops the step, not the runner (the
+	// terminal is in raw mode, so Ctrl-C is a key, not a signal).
+	stopped := a.watchForStop(cmd)
+	err = cmd.Wait()
+	stopped()
+	out.flush()
+	errw.flush()
+	res.Stdout, res.Stderr = stdout.String(), stderr.String()
+
+	if err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() < 0 {
+			u.printf("%s stopped\n", u.warn())
+			return res
+		}
+		u.printf("%s the program failed (%v)\n", u.bad(), err)
+		if e, ok := diagnose.ExplainText(res.Stderr); ok {
+			res.Diag = &e
+			a.showEntry(e)
+			if connectionProblem(e.ID) {
+				u.println(u.dim("Running the doctor, since the step could not talk to Redis:"))
+				a.runDoctor(ctx, false)
+			}
+		} else if len(s.Hints) > 0 {
+			u.printf("%s %s\n", u.yellow("hint:"), s.Hints[0])
+		}
+		return res
+	}
+	res.Exited = true
+
+	golden, err := s.ReadGolden(a.root)
+	if err != nil {
+		u.printf("%s it ran; there is no expected output to compare with yet (%s)\n", u.warn(), s.Golden())
+		return res
+	}
+	res.Golden = true
+	diff := s.Compare(golden, res.Stdout)
+	if diff == "" {
+		res.Matched = true
+		u.printf("%s the output matches the expected output\n", u.ok())
+		return res
+	}
+	u.printf("%s the output differs from the expected output (%s, %s):\n",
+		u.bad(), u.red("- expected"), u.green("+ this run"))
+	u.printf("%s", colorDiff(u, diff))
+	u.println(u.dim("Timings, versions and ports are ignored; any other difference is real. Re-run (r) to see if it is stable."))
+	return res
+}
+
+// stepEnv is the environment of a step's program: the session's server,
+// named explicitly so that the program uses it rather than starting its own.
+func stepEnv(env []string, url string) []string {
+	drop := map[string]bool{config.EnvURL: true, config.EnvHost: true, provision.EnvMode: true}
+	out := make([]string, 0, len(env)+2)
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		if !drop[name] {
+			out = append(out, kv)
+		}
+	}
+	return append(out, config.EnvURL+"="+url, provision.EnvMode+"=url")
+}
+
+// connectionProblem is true for catalogue rows that mean "could not talk to
+// the server at all": those are the doctor's business.
+func connectionProblem(id string) bool {
+	switch id {
+	case "refused", "dns", "timeout", "noauth", "wrongpass", "maxclients":
+		return true
+	}
+	return false
+}
+
+// showEntry prints a catalogue row: what the symptom means and what to do.
+func (a *app) showEntry(e diagnose.Entry) {
+	u := a.ui
+	u.printf("%s %s\n", u.bold("cause:"), e.Cause)
+	u.printf("%s %s\n", u.bold("fix:  "), e.Fix)
+}
+
+// explain prints the catalogue's cause and fix for an error text, if known.
+func (a *app) explain(_ context.Context, text string) {
+	if e, ok := diagnose.ExplainText(text); ok {
+		a.showEntry(e)
+	}
+}
+
+func colorDiff(u *ui, diff string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(diff, "\n") {
+		switch {
+		case strings.HasPrefix(l, "---"), strings.HasPrefix(l, "+++"):
+			b.WriteString(u.bold(strings.TrimRight(l, "\n")))
+		case strings.HasPrefix(l, "@@"):
+			b.WriteString(u.cyan(strings.TrimRight(l, "\n")))
+		case strings.HasPrefix(l, "-"):
+			b.WriteString(u.red(strings.TrimRight(l, "\n")))
+		case strings.HasPrefix(l, "+"):
+			b.WriteString(u.green(strings.TrimRight(l, "\n")))
+		default:
+			b.WriteString(strings.TrimRight(l, "\n"))
+		}
+		if strings.HasSuffix(l, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
+}
+
+// prefixWriter streams a program's output as it comes, with a margin mark
+// at the start of every line, and keeps a copy of the raw bytes.
+type prefixWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	prefix  string
+	color   func(string) string
+	capture *bytes.Buffer
+	midLine bool
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(b)
+	p.capture.Write(b)
+	var out strings.Builder
+	for len(b) > 0 {
+		if !p.midLine {
+			out.WriteString(p.prefix)
+			p.midLine = true
+		}
+		i := bytes.IndexByte(b, '\n')
+		chunk := b
+		if i >= 0 {
+			chunk = b[:i]
+		}
+		text := string(chunk)
+		if p.color != nil {
+			text = p.color(text)
+		}
+		out.WriteString(text)
+		if i < 0 {
+			break
+		}
+		out.WriteString("\n")
+		p.midLine = false
+		b = b[i+1:]
+	}
+	_, err := io.WriteString(p.w, out.String())
+	return n, err
+}
+
+// flush ends a last line that had no newline.
+func (p *prefixWriter) flush() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.midLine {
+		_, _ = io.WriteString(p.w, "\n")
+		p.midLine = false
+	}
+}
