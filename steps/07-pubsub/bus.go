@@ -100,6 +100,9 @@ func (b *Bus) HandlePattern(pattern string, h Handler) error {
 }
 
 func (b *Bus) register(into map[string]Handler, name string, h Handler) error {
+	if h == nil {
+		return fmt.Errorf("bus: the handler for %q is nil", name)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.started {

@@ -265,12 +265,14 @@ func TestMisuseSaysWhatToDo(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	assert.ErrorContains(t, NewBus(rdb).Start(ctx), "call Handle or HandlePattern before Start")
 
+	noop := func(context.Context, Event) error { return nil }
 	bus, _, _ := newTestBus(t, ctx, rdb, "t:misuse", "")
-	assert.ErrorContains(t, bus.Handle("t:other", nil), "register every handler first")
+	assert.ErrorContains(t, bus.Handle("t:other", noop), "register every handler first")
 
 	fresh := NewBus(rdb)
-	require.NoError(t, fresh.Handle("t:a", nil))
-	assert.ErrorContains(t, fresh.Handle("t:a", nil), "already has a handler")
+	require.NoError(t, fresh.Handle("t:a", noop))
+	assert.ErrorContains(t, fresh.Handle("t:a", noop), "already has a handler")
+	assert.ErrorContains(t, fresh.HandlePattern("t:*", nil), "nil")
 
 	_, err := bus.Publish(ctx, "t:misuse", func() {})
 	assert.ErrorContains(t, err, "encoding event data")

@@ -81,6 +81,9 @@ func (l *Limiter) Key(id string) string { return l.prefix + ":" + id }
 // server running 2 s behind would record requests "in the past" that fall
 // out of the window early, and one running ahead would block too long.
 // One clock for everybody makes the window mean the same for everybody.
+// (Reading TIME before writing is fine: since Redis 7 a script is always
+// replicated as the writes it made, not as the script, so replicas never
+// re-run it at another time.)
 //
 // Scores are microseconds since the epoch (about 1.8e15, exact in Lua's
 // double-precision numbers, which are exact up to 2^53 ≈ 9e15).
@@ -104,7 +107,9 @@ redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 
 local count = redis.call('ZCARD', key)
 if count < limit then
-  redis.call('ZADD', key, now, now .. '-' .. ARGV[3])
+  -- The member: the time, exactly as TIME gave it, and the unique suffix.
+  local member = t[1] .. string.format('%06d', tonumber(t[2])) .. '-' .. ARGV[3]
+  redis.call('ZADD', key, now, member)
   -- Nothing in the set outlives the window, so neither should the key:
   -- an idle client costs no memory.
   redis.call('PEXPIRE', key, math.ceil(window / 1000))

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -38,8 +39,16 @@ func TestAllowCountsDownThenBlocks(t *testing.T) {
 	assert.LessOrEqual(t, res.RetryAfter, 10*time.Second)
 	assert.Greater(t, res.RetryAfter, 9*time.Second)
 
-	// Blocked requests are not recorded: still three members.
-	assert.EqualValues(t, 3, rdb.ZCard(ctx, l.Key("alice")).Val())
+	// Blocked requests are not recorded: still three members, each the
+	// server's time in microseconds plus the limiter's instance tag and
+	// sequence number, scored by that time.
+	members, err := rdb.ZRangeWithScores(ctx, l.Key("alice"), 0, -1).Result()
+	require.NoError(t, err)
+	require.Len(t, members, 3)
+	for _, m := range members {
+		assert.Regexp(t, `^\d{16}-[0-9a-f]{12}-\d+$`, m.Member)
+		assert.Equal(t, m.Member.(string)[:16], strconv.FormatFloat(m.Score, 'f', 0, 64))
+	}
 	// Another client has its own budget.
 	res, err = l.Allow(ctx, "bob")
 	require.NoError(t, err)
