@@ -23,9 +23,11 @@ func (u *ui) page(title, text string) key {
 	for {
 		u.printf("\x1b[H\x1b[2J%s\n", strings.Join(lines[top:top+body], "\n"))
 		pct := 100 * (top + body) / len(lines)
-		status := fmt.Sprintf(" %s · %d%% · space/↓ more · b/↑ back · q done reading · r run · ? keys ", title, pct)
+		status := fitBar(u, fmt.Sprintf(" %s · %d%% · space/↓ more · b/↑ back · q done reading · r run · ? keys ", title, pct),
+			fmt.Sprintf(" %s · %d%% · space more · b back · q done ", title, pct))
 		if top == last {
-			status = fmt.Sprintf(" %s · end · q done reading · r run · n next · ? keys ", title)
+			status = fitBar(u, fmt.Sprintf(" %s · end · q done reading · r run · n next · ? keys ", title),
+				fmt.Sprintf(" %s · end · q done ", title))
 		}
 		u.printf("%s", u.paint(cRev, status))
 		k := u.nextKey()

@@ -54,15 +54,12 @@ func (a *app) interactive(ctx context.Context, start int) int {
 	a.welcome()
 	a.printList(start)
 	u.println()
-	if _, err := a.server(ctx); err != nil {
-		a.explain(ctx, err.Error())
-		u.println(u.dim("Running the doctor to find out why:"))
-		a.runDoctor(ctx, false)
-		u.println(u.dim("You can still read the chapters; fix the problem above and press r to run a step."))
+	first, quit := a.startScreen(ctx, start)
+	if quit {
+		return 0
 	}
 
 	s := &session{a: a}
-	first, _ := workbook.Get(start)
 	pending := s.open(first)
 	for {
 		k := pending
@@ -107,10 +104,14 @@ func (a *app) interactive(ctx context.Context, start int) int {
 		case "?":
 			u.println(helpText)
 		case "g":
-			pending = s.jump("")
+			if st, ok := a.jump(""); ok {
+				pending = s.open(st)
+			}
 		default:
-			if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
-				pending = s.jump(string(k))
+			if isDigit(k) {
+				if st, ok := a.jump(string(k)); ok {
+					pending = s.open(st)
+				}
 			} else {
 				u.printf("%s\n", u.dim(fmt.Sprintf("%q does nothing here; ? lists the keys", string(k))))
 			}
@@ -199,36 +200,97 @@ func (s *session) showHint() {
 	u.printf("%s %s\n", u.yellow(fmt.Sprintf("hint %d/%d:", i+1, len(hints))), hints[i])
 }
 
-// jump reads a step number (Enter confirms, Esc cancels) and opens it.
-func (s *session) jump(typed string) key {
-	u := s.a.ui
+// jump reads a step number (Enter confirms, Esc cancels).
+func (a *app) jump(typed string) (workbook.Step, bool) {
+	u := a.ui
 	for {
-		u.printf("\r\x1b[Kgo to step (%s): %s", s.a.stepRange(), typed)
+		u.printf("\r\x1b[Kgo to step (%s): %s", a.stepRange(), typed)
 		k := u.nextKey()
 		switch {
 		case k == "enter":
 			u.printf("\r\x1b[K")
 			if typed == "" {
-				return ""
+				return workbook.Step{}, false
 			}
 			n, _ := strconv.Atoi(typed)
 			st, ok := workbook.Get(n)
 			if !ok {
-				u.printf("%s no step %d (the steps are %s)\n", u.warn(), n, s.a.stepRange())
-				return ""
+				u.printf("%s no step %d (the steps are %s)\n", u.warn(), n, a.stepRange())
 			}
-			return s.open(st)
+			return st, ok
 		case k == "esc" || k == "ctrl-c" || k == "q":
 			u.printf("\r\x1b[K")
-			return ""
+			return workbook.Step{}, false
 		case k == "backspace":
 			if typed != "" {
 				typed = typed[:len(typed)-1]
 			}
-		case len(k) == 1 && k[0] >= '0' && k[0] <= '9' && len(typed) < 3:
+		case isDigit(k) && len(typed) < 3:
 			typed += string(k)
 		}
 	}
+}
+
+func isDigit(k key) bool { return len(k) == 1 && k[0] >= '0' && k[0] <= '9' }
+
+// startScreen waits under the welcome and the step list for the learner to
+// open a step, while the server starts; when it is ready, it says which
+// Redis the session uses (and why), without waiting for a key.
+func (a *app) startScreen(ctx context.Context, start int) (workbook.Step, bool) {
+	u := a.ui
+	st, _ := workbook.Get(start)
+	ready := a.srvReady
+	for {
+		u.printf("%s ", u.paint(cRev, fitBar(u, fmt.Sprintf("Enter: open step %d · %s · g go to step · d doctor · ? keys · q quit", st.Number, st.Title),
+			fmt.Sprintf("Enter: open step %d · g d ? q", st.Number))))
+		var k key
+		select {
+		case <-ready:
+			ready = nil // announce once
+			u.printf("\r\x1b[K")
+			if _, err := a.server(ctx); err != nil {
+				a.explain(ctx, err.Error())
+				u.println(u.dim("Running the doctor to find out why:"))
+				a.runDoctor(ctx, false)
+				u.println(u.dim("You can still read the chapters; fix the problem above, then quit and start again."))
+			}
+			continue
+		case kk, ok := <-u.keys:
+			k = kk
+			if !ok {
+				k = "eof"
+			}
+		}
+		u.printf("\r\x1b[K")
+		switch {
+		case k == "enter" || k == "space" || k == "r" || k == "n":
+			return st, false
+		case k == "q" || k == "ctrl-c" || k == "eof":
+			return workbook.Step{}, true
+		case k == "g" || isDigit(k):
+			typed := ""
+			if isDigit(k) {
+				typed = string(k)
+			}
+			if j, ok := a.jump(typed); ok {
+				return j, false
+			}
+		case k == "l":
+			a.printList(st.Number)
+		case k == "d":
+			a.runDoctor(ctx, true)
+		case k == "?":
+			u.println(helpText)
+		}
+	}
+}
+
+// fitBar picks the long form of a key bar when it fits the terminal.
+func fitBar(u *ui, long, short string) string {
+	if w, _ := u.size(); runeLen(long) < w {
+		return long
+	}
+	return short
 }
 
 // prompt is the action bar under the step. What Enter does comes first.
@@ -241,11 +303,9 @@ func (s *session) prompt() {
 	case s.ran && s.checked:
 		enter = "next step"
 	}
-	w, _ := u.size()
-	bar := fmt.Sprintf("Step %d · Enter: %s · r run · c check · n next · p prev · h hint · g go to · v view · l list · d doctor · ? keys · q quit", s.cur.Number, enter)
-	if w < 100 {
-		bar = fmt.Sprintf("Step %d · Enter: %s · r c n p h g v l d ? q", s.cur.Number, enter)
-	}
+	bar := fitBar(u,
+		fmt.Sprintf("Step %d · Enter: %s · r run · c check · n next · p prev · h hint · g go to · v view · l list · d doctor · ? keys · q quit", s.cur.Number, enter),
+		fmt.Sprintf("Step %d · Enter: %s · r c n p h g v l d ? q", s.cur.Number, enter))
 	u.printf("%s ", u.paint(cRev, bar))
 }
 
