@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"testing"
 
@@ -33,7 +34,8 @@ func tutorialTransfer(ctx context.Context, rdb *redis.Client, from, to string, a
 	return err == nil
 }
 
-var errRefused = redis.Nil // any non-nil error: "return False"
+// errRefused stands for the tutorial's `return False`.
+var errRefused = errors.New("refused")
 
 func TestTutorialTransferOverdraws(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
