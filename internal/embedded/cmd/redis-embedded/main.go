@@ -1,0 +1,78 @@
+// Command redis-embedded runs the workbook's embedded Redis on a TCP
+// address, so that redis-cli or any client can use it without Docker or a
+// redis-server binary:
+//
+//	go run ./internal/embedded/cmd/redis-embedded -addr 127.0.0.1:6380
+//	redis-cli -p 6380
+//
+// It runs until Ctrl-C or SIGTERM. Data lives in memory only.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/redis-go-workbook/workbook/internal/embedded"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	fs := flag.NewFlagSet("redis-embedded", flag.ContinueOnError)
+	addr := fs.String("addr", "127.0.0.1:6379", "host:port to listen on (loopback unless -public)")
+	password := fs.String("password", "", "require clients to AUTH with this password")
+	public := fs.Bool("public", false, "allow listening on a non-loopback address (anyone who can reach it gets an unprotected Redis)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "redis-embedded: -addr %q is not host:port (e.g. 127.0.0.1:6380): %v\n", *addr, err)
+		return 2
+	}
+	if !isLoopback(host) {
+		if !*public {
+			fmt.Fprintf(os.Stderr, "redis-embedded: refusing to listen on %s: it is not a loopback address, and the embedded server has no protected mode. Use -addr 127.0.0.1:%s, or add -public if you really mean it.\n", *addr, port)
+			return 2
+		}
+		fmt.Fprintf(os.Stderr, "redis-embedded: WARNING: listening on %s; anyone who can reach it can read and change the data.\n", *addr)
+	}
+	var opts []embedded.Option
+	if *password != "" {
+		opts = append(opts, embedded.WithPassword(*password))
+	}
+	srv, err := embedded.Start(*addr, opts...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "redis-embedded: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	_, realPort, _ := net.SplitHostPort(srv.Addr())
+	auth := ""
+	if *password != "" {
+		auth = " -a <password>"
+	}
+	fmt.Printf("Embedded Redis %s listening on %s; connect with: redis-cli -p %s%s (Ctrl-C to stop)\n", embedded.Version, srv.Addr(), realPort, auth)
+
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
+	fmt.Println("redis-embedded: stopped (the data was in memory only)")
+	return 0
+}
+
+// isLoopback accepts "localhost" and loopback IPs; an empty host (":6379")
+// means every interface, which is not loopback.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
