@@ -200,15 +200,32 @@ func showSortedSets(ctx context.Context, out io.Writer, rdb *redis.Client) error
 }
 
 // Redis keeps a hash in a compact listpack while it has at most
-// hash-max-listpack-entries fields (512 by default) and no value longer than
-// hash-max-listpack-value bytes (64 by default).
+// hash-max-listpack-entries fields and no value longer than
+// hash-max-listpack-value bytes. These are their defaults in Redis 8.
 const (
-	maxListpackEntries = 512
-	maxListpackValue   = 64
+	defaultListpackEntries = 512
+	defaultListpackValue   = 64
 )
 
+// listpackLimits asks the server for its two limits. A server that refuses
+// CONFIG (managed services often do) is assumed to use the defaults.
+func listpackLimits(ctx context.Context, rdb *redis.Client) (entries, value int) {
+	entries, value = defaultListpackEntries, defaultListpackValue
+	cfg, err := rdb.ConfigGet(ctx, "hash-max-listpack-*").Result()
+	if err != nil {
+		return entries, value
+	}
+	if n, err := strconv.Atoi(cfg["hash-max-listpack-entries"]); err == nil {
+		entries = n
+	}
+	if n, err := strconv.Atoi(cfg["hash-max-listpack-value"]); err == nil {
+		value = n
+	}
+	return entries, value
+}
+
 // showEncodings shows how Redis stores a hash: a compact listpack while it
-// is small, a real hash table once it grows past either threshold.
+// is small, a real hash table once it grows past either limit.
 func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	fmt.Fprintln(out, "--- Encodings ---")
 	encoding, err := rdb.ObjectEncoding(ctx, userKey).Result()
@@ -217,14 +234,15 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	}
 	fmt.Fprintf(out, "%s, 4 short fields: %s\n", userKey, encoding)
 
+	maxEntries, maxValue := listpackLimits(ctx, rdb)
 	// Two temporary hashes, removed again at the end.
 	const bigKey, longKey = "encoding:demo:big", "encoding:demo:long"
 	defer rdb.Unlink(context.WithoutCancel(ctx), bigKey, longKey)
 
 	// Exactly at the limit, the hash is still a listpack...
-	fields := make(map[string]any, maxListpackEntries)
-	for i := range maxListpackEntries {
-		fields[fmt.Sprintf("field:%03d", i)] = i
+	fields := make(map[string]any, maxEntries)
+	for i := range maxEntries {
+		fields[fmt.Sprintf("field:%04d", i)] = i
 	}
 	if err := rdb.HSet(ctx, bigKey, fields).Err(); err != nil {
 		return err
@@ -232,27 +250,26 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	if encoding, err = rdb.ObjectEncoding(ctx, bigKey).Result(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%d fields: %s\n", maxListpackEntries, encoding)
+	fmt.Fprintf(out, "hash-max-listpack-entries fields: %s\n", encoding)
 
-	// ...and one field more turns it into a hash table, for good: deleting
-	// the field again does not convert it back.
+	// ...and one field more turns it into a hash table.
 	if err := rdb.HSet(ctx, bigKey, "one:more", 1).Err(); err != nil {
 		return err
 	}
 	if encoding, err = rdb.ObjectEncoding(ctx, bigKey).Result(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%d fields: %s\n", maxListpackEntries+1, encoding)
+	fmt.Fprintf(out, "one field more: %s\n", encoding)
 
-	// One long value is enough too.
-	long := strings.Repeat("x", maxListpackValue+1)
+	// One value longer than hash-max-listpack-value is enough too.
+	long := strings.Repeat("x", maxValue+1)
 	if err := rdb.HSet(ctx, longKey, "name", "Alice Chen", "bio", long).Err(); err != nil {
 		return err
 	}
 	if encoding, err = rdb.ObjectEncoding(ctx, longKey).Result(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "2 fields, one value of %d bytes: %s\n", len(long), encoding)
+	fmt.Fprintf(out, "2 fields, one value over hash-max-listpack-value bytes: %s\n", encoding)
 
 	// Remove the temporary hashes now, not only in the deferred call, so
 	// that DBSIZE below counts only the step's keys.
