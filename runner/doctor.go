@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/redis-go-workbook/workbook/internal/doctor"
@@ -82,8 +81,9 @@ func (a *app) printResult(r doctor.Result) {
 	case doctor.Fail:
 		mark = u.bad()
 	}
-	u.printf("  %s %-24s %s\n", mark, r.Name, r.Detail)
+	u.printf("  %s %-26s %s\n", mark, r.Name, r.Detail)
 	if r.Fix != "" {
-		u.printf("    %s %s\n", u.bold(fmt.Sprintf("%-22s", "fix:")), r.Fix)
+		// The fix sits under the finding it answers.
+		u.printf("%s%s %s\n", strings.Repeat(" ", 30), u.bold("fix:"), r.Fix)
 	}
 }

@@ -309,7 +309,12 @@ func Version(ctx context.Context, rdb *redis.Client, t Target) (features.Set, Re
 		}
 		set = *t.Features
 	}
-	v := set.Version
+	return set, VersionVerdict(set.Version)
+}
+
+// VersionVerdict compares a version with the minimum and the recommended one.
+func VersionVerdict(v string) Result {
+	r := Result{Name: "Redis version"}
 	switch {
 	case !features.AtLeast(v, 7, 4):
 		r.Status, r.Detail = Fail, fmt.Sprintf("%s is older than the minimum %s", v, MinimumVersion)
@@ -323,7 +328,7 @@ func Version(ctx context.Context, rdb *redis.Client, t Target) (features.Set, Re
 	default:
 		r.Detail = v + " (recommended: " + RecommendedVersion + ")"
 	}
-	return set, r
+	return r
 }
 
 // Features reports JSON and the two generations of hash-field expiration.
