@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"errors"
 	"log/slog"
 	"math"
 	"net"
@@ -18,12 +19,21 @@ import (
 // When Redis fails, the request is NOT let through unchecked: it gets 503
 // Service Unavailable with a message that says so, and the error is logged.
 // Failing open would switch the limit off exactly when Redis is
-// overloaded, the moment it matters most.
+// overloaded, the moment it matters most. A limiter made with a bad limit
+// or window answers 500: that is a bug to fix, not an outage.
 func Middleware(l *Limiter, key func(*http.Request) string) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			res, err := l.Allow(r.Context(), key(r))
-			if err != nil {
+			switch {
+			case err == nil:
+			case r.Context().Err() != nil:
+				return // the client went away: nobody to answer
+			case errors.Is(err, ErrBadConfig):
+				slog.ErrorContext(r.Context(), "rate limiter misconfigured", "path", r.URL.Path, "err", err)
+				http.Error(w, "500 internal server error: the rate limiter is misconfigured", http.StatusInternalServerError)
+				return
+			default:
 				slog.ErrorContext(r.Context(), "rate limiter unavailable", "path", r.URL.Path, "err", err)
 				w.Header().Set("Retry-After", "1")
 				http.Error(w, "503 service unavailable: the rate limiter cannot reach its store (Redis); try again shortly", http.StatusServiceUnavailable)

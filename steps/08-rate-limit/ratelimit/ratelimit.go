@@ -21,6 +21,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// ErrBadConfig marks the errors of a limiter made with an unusable limit or
+// window: a programming error, not a Redis failure.
+var ErrBadConfig = errors.New("ratelimit: bad configuration")
+
 // Result is the limiter's answer for one request.
 type Result struct {
 	Allowed bool
@@ -127,10 +131,10 @@ return {0, count, math.ceil(wait_us / 1000)}
 // the wait longer.
 func (l *Limiter) Allow(ctx context.Context, id string) (Result, error) {
 	if l.limit < 1 {
-		return Result{}, fmt.Errorf("ratelimit: the limit is %d; pass ratelimit.New a limit of at least 1", l.limit)
+		return Result{}, fmt.Errorf("%w: the limit is %d; pass ratelimit.New a limit of at least 1", ErrBadConfig, l.limit)
 	}
 	if l.window < time.Millisecond {
-		return Result{}, fmt.Errorf("ratelimit: the window is %v; pass ratelimit.New a window of at least 1ms", l.window)
+		return Result{}, fmt.Errorf("%w: the window is %v; pass ratelimit.New a window of at least 1ms", ErrBadConfig, l.window)
 	}
 	member := l.instance + "-" + strconv.FormatUint(l.seq.Add(1), 10)
 	reply, err := slidingWindow.Run(ctx, l.rdb, []string{l.Key(id)},

@@ -157,8 +157,20 @@ func TestBadConfigurationSaysWhatToDo(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	_, err := ratelimit.New(rdb, "test:bad", 0, time.Second).Allow(ctx, "c")
 	assert.ErrorContains(t, err, "limit of at least 1")
+	assert.ErrorIs(t, err, ratelimit.ErrBadConfig)
 	_, err = ratelimit.New(rdb, "test:bad", 5, time.Microsecond).Allow(ctx, "c")
 	assert.ErrorContains(t, err, "window of at least 1ms")
+	assert.ErrorIs(t, err, ratelimit.ErrBadConfig)
+
+	// Behind the middleware, a misconfigured limiter is a 500, not an
+	// outage, and the request does not get through.
+	calls := 0
+	h := ratelimit.Middleware(ratelimit.New(rdb, "test:bad", 0, time.Second), ratelimit.ClientIP)(okHandler(&calls))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/", nil))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Contains(t, rec.Body.String(), "misconfigured")
+	assert.Zero(t, calls)
 }
 
 func TestRetryAfterSecondsRoundsUp(t *testing.T) {
