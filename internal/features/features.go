@@ -100,8 +100,12 @@ func Detect(ctx context.Context, rdb redis.UniversalClient, server string) (Set,
 	s.has[HashFieldEx] = commandExists(ctx, rdb, "hsetex") && commandExists(ctx, rdb, "hgetdel")
 	if _, err := rdb.ConfigGet(ctx, "maxmemory").Result(); err == nil {
 		s.has[Config] = true
-		// A real server with CONFIG enforces these limits itself.
-		s.has[Eviction], s.has[MaxClients], s.has[Persistence] = true, true, true
+		// A real server with CONFIG enforces these limits itself. The
+		// workbook's embedded server answers CONFIG too but enforces none of
+		// them; it says so with a "workbook_embedded:1" line in INFO server
+		// (see internal/embedded/servercmds.go).
+		real := InfoField(info, "workbook_embedded") != "1"
+		s.has[Eviction], s.has[MaxClients], s.has[Persistence] = real, real, real
 	}
 	if err := rdb.Do(ctx, "SLOWLOG", "LEN").Err(); err == nil {
 		s.has[Slowlog] = true
