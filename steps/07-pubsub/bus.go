@@ -140,8 +140,8 @@ func (b *Bus) Start(ctx context.Context) error {
 		return errors.New("bus: nothing to subscribe to: call Handle or HandlePattern before Start")
 	}
 
-	// The subscriber gets a connection of its own: a connection in
-	// subscribe mode can do nothing else.
+	// The subscriber gets a connection of its own, outside the pool: it
+	// stays open for as long as the bus listens.
 	ps := b.rdb.Subscribe(ctx)
 	if err := b.subscribe(ctx, ps, channels, patterns); err != nil {
 		_ = ps.Close()
