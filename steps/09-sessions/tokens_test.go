@@ -69,22 +69,22 @@ func TestStepUpSlidesAndLapses(t *testing.T) {
 	id, err := sm.Create(ctx, "user:1001", nil)
 	require.NoError(t, err)
 
-	const window = 200 * time.Millisecond
+	const window = 300 * time.Millisecond
 	ok, err := sm.StepUpActive(ctx, id, window)
 	require.NoError(t, err)
 	assert.False(t, ok, "step-up before it was granted")
 
 	require.NoError(t, sm.GrantStepUp(ctx, id, window))
 	granted := time.Now()
-	for range 2 {
-		time.Sleep(120 * time.Millisecond)
+	for range 3 {
+		time.Sleep(150 * time.Millisecond)
 		ok, err := sm.StepUpActive(ctx, id, window)
 		require.NoError(t, err)
 		require.True(t, ok, "step-up lapsed while in use")
 	}
 	require.Greater(t, time.Since(granted), window, "HGETEX did not restart the window")
 
-	time.Sleep(250 * time.Millisecond)
+	time.Sleep(350 * time.Millisecond)
 	ok, err = sm.StepUpActive(ctx, id, window)
 	require.NoError(t, err)
 	assert.False(t, ok, "an idle step-up did not lapse")
