@@ -69,13 +69,10 @@ func (p *jsonPath) locate(doc any) []loc {
 		return []loc{{}}
 	}
 	var out []loc
-	hasFilter, hasDescent := false, false
+	hasFilter := false
 	for _, f := range p.expr {
-		switch f.(type) {
-		case *jp.Filter:
+		if _, ok := f.(*jp.Filter); ok {
 			hasFilter = true
-		case jp.Descent:
-			hasDescent = true
 		}
 	}
 	for _, x := range p.expr.Locate(doc, 0) {
@@ -85,7 +82,7 @@ func (p *jsonPath) locate(doc any) []loc {
 		}
 		out = append(out, l)
 	}
-	if hasFilter && !hasDescent {
+	if hasFilter {
 		sort.SliceStable(out, func(i, j int) bool { return docOrderLess(doc, out[i], out[j]) })
 	}
 	return out

@@ -921,6 +921,22 @@ func cmdScanType(x *call) {
 	x.c.WriteStrings(keys)
 }
 
+// cmdTTL rounds the time left to the nearest second, as Redis does
+// (miniredis truncates: TTL right after EXPIRE k 100 would say 99).
+func cmdTTL(x *call) {
+	r := x.do("PTTL", x.args[0])
+	if isErr(r) {
+		x.forward("TTL", x.args[0])
+		return
+	}
+	ms := asInt(r)
+	if ms < 0 {
+		x.c.WriteInt(int(ms))
+		return
+	}
+	x.c.WriteInt(int((ms + 500) / 1000))
+}
+
 func serverCommands() map[string]command {
 	sub := func(names ...string) func([]string) bool {
 		return func(args []string) bool {
@@ -946,6 +962,7 @@ func serverCommands() map[string]command {
 		"DEBUG":   {arity: -2, run: cmdDebug},
 		"MGET":    {arity: -2, run: cmdMGet},
 		"TYPE":    {arity: 2, run: cmdType},
+		"TTL":     {arity: 2, run: cmdTTL},
 		"SCAN": {arity: -2, run: cmdScanType, pass: func(args []string) bool {
 			for i := 1; i+1 < len(args); i++ {
 				if strings.EqualFold(args[i], "TYPE") {
