@@ -40,9 +40,6 @@ func (a *app) interactive(ctx context.Context, start int) int {
 		u.println("The manifest lists no steps yet.")
 		return 1
 	}
-	// The server is needed only to run a step, but a container takes a
-	// moment: start it now, and show the welcome meanwhile.
-	a.startServer(ctx)
 	if err := u.startKeys(); err != nil {
 		u.interactive = false
 		a.welcome()
@@ -54,6 +51,10 @@ func (a *app) interactive(ctx context.Context, start int) int {
 	a.welcome()
 	a.printList(start)
 	u.println()
+	// The server is needed only to run a step, but a container takes a
+	// moment: start it now, behind the first screen (not before it, so
+	// that the screen appears at once), while the learner reads.
+	a.startServer(ctx)
 	first, quit := a.startScreen(ctx, start)
 	if quit {
 		return 0

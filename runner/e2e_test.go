@@ -1,0 +1,320 @@
+package main
+
+// The end-to-end test drives the interactive runner the way a learner does:
+// in a real pseudo-terminal, pressing keys and reading the screen. It waits
+// for text with a deadline, never for a fixed time, so it is as fast as the
+// machine allows and does not flake on a slow one.
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/creack/pty"
+
+	"github.com/redis-go-workbook/workbook/internal/workbook"
+)
+
+// buildRunner compiles the runner once per test binary.
+var (
+	buildOnce sync.Once
+	builtPath string
+	buildErr  error
+)
+
+func buildRunner(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "runner-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtPath = filepath.Join(dir, "runner")
+		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = errors.New(string(out))
+		}
+	})
+	if buildErr != nil {
+		tb.Fatalf("building the runner: %v", buildErr)
+	}
+	return builtPath
+}
+
+// e2eEnv is the environment of a runner under test: its own progress file,
+// and a server mode that needs no Docker unless the caller chose one.
+func e2eEnv(tb testing.TB, progress string) []string {
+	env := append(os.Environ(), workbook.EnvProgress+"="+progress, "TERM=xterm-256color", "NO_COLOR=")
+	if os.Getenv("WORKBOOK_REDIS") == "" {
+		mode := "embedded"
+		if _, err := exec.LookPath("redis-server"); err == nil {
+			mode = "binary"
+		} else if _, err := os.Stat("/opt/redis8/bin/redis-server"); err == nil {
+			mode = "binary"
+			env = append(env, "PATH=/opt/redis8/bin"+string(os.PathListSeparator)+os.Getenv("PATH"))
+		}
+		env = append(env, "WORKBOOK_REDIS="+mode)
+	}
+	return env
+}
+
+// screen is a runner in a pseudo-terminal and everything it has printed.
+type screen struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	tty  *os.File
+	mu   sync.Mutex
+	out  strings.Builder
+	seen int // where the next wait starts looking
+	done chan struct{}
+}
+
+var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\r`)
+
+func startRunner(t *testing.T, env []string, args ...string) *screen {
+	t.Helper()
+	if runtime.GOOS == "windows" {
+		t.Skip("skipped: pseudo-terminals need a Unix system")
+	}
+	cmd := exec.Command(buildRunner(t), args...)
+	cmd.Env = env
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 110})
+	if err != nil {
+		t.Fatalf("starting the runner in a pseudo-terminal: %v", err)
+	}
+	s := &screen{t: t, cmd: cmd, tty: tty, done: make(chan struct{})}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			s.mu.Lock()
+			s.out.Write(buf[:n])
+			s.mu.Unlock()
+			if err != nil {
+				close(s.done)
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { stop(cmd); tty.Close() })
+	return s
+}
+
+// text is everything printed so far, without colours and cursor moves.
+func (s *screen) text() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return ansi.ReplaceAllString(s.out.String(), "")
+}
+
+// waitFor waits until pattern appears after what earlier waits matched,
+// and returns the match.
+func (s *screen) waitFor(pattern string, within time.Duration) string {
+	s.t.Helper()
+	re := regexp.MustCompile(pattern)
+	deadline := time.Now().Add(within)
+	for {
+		text := s.text()
+		if loc := re.FindStringIndex(text[min(s.seen, len(text)):]); loc != nil {
+			match := text[s.seen+loc[0] : s.seen+loc[1]]
+			s.seen += loc[1]
+			return match
+		}
+		select {
+		case <-s.done:
+			if re.MatchString(s.text()[min(s.seen, len(s.text())):]) {
+				continue
+			}
+			s.t.Fatalf("the runner exited before showing %q; it printed:\n%s", pattern, tail(s.text(), 3000))
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("no %q within %s; the screen ends with:\n%s", pattern, within, tail(s.text(), 3000))
+		}
+	}
+}
+
+func (s *screen) press(keys string) {
+	s.t.Helper()
+	if _, err := io.WriteString(s.tty, keys); err != nil {
+		s.t.Fatalf("pressing %q: %v", keys, err)
+	}
+}
+
+func (s *screen) waitExit(within time.Duration) {
+	s.t.Helper()
+	select {
+	case <-s.done:
+	case <-time.After(within):
+		s.t.Fatalf("the runner did not exit; the screen ends with:\n%s", tail(s.text(), 2000))
+	}
+	if err := s.cmd.Wait(); err != nil {
+		s.t.Fatalf("the runner exited with %v", err)
+	}
+}
+
+// stop ends a runner the way an interrupted terminal would (SIGTERM, so it
+// stops any server it started), and kills it if that does not work.
+func stop(cmd *exec.Cmd) {
+	if cmd.ProcessState != nil {
+		return
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		<-exited
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// leavePage gets from a step's chapter to its key bar: a long chapter is
+// paged (q stops reading), a short one is not.
+func (s *screen) leavePage(step string) {
+	s.t.Helper()
+	if m := s.waitFor(`Step `+step+` · (\d+%|end|Enter:)`, 30*time.Second); !strings.Contains(m, "Enter:") {
+		s.press("q")
+		s.waitFor(`Step `+step+` · Enter:`, 10*time.Second)
+	}
+}
+
+func TestInteractiveWalkThroughStepOneAndBack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: compiles and runs step 1 and its checks")
+	}
+	one, ok := workbook.Get(1)
+	if !ok {
+		t.Skip("skipped: the manifest has no step 1")
+	}
+	two, ok := workbook.Get(2)
+	if !ok {
+		t.Skip("skipped: the manifest has no step 2")
+	}
+	progress := filepath.Join(t.TempDir(), "progress.json")
+	env := e2eEnv(t, progress)
+
+	s := startRunner(t, env)
+	// The first screen: welcome, step list, and the server it found.
+	s.waitFor(`where you are`, 10*time.Second)
+	s.waitFor(`Redis: using`, 60*time.Second)
+	s.waitFor(`Enter: open step 1`, 10*time.Second)
+	s.press("\r")
+
+	// Step 1's chapter, then run it straight from the page with r.
+	s.waitFor(`Step 1 of \d+ · `+regexp.QuoteMeta(one.Title), 10*time.Second)
+	s.waitFor(`Goal`, 10*time.Second)
+	s.waitFor(`Step 1 · (\d+%|end|Enter:)`, 10*time.Second)
+	s.press("r")
+	s.waitFor(`PING → PONG`, 2*time.Minute)
+	s.waitFor(`the output matches the expected output`, 30*time.Second)
+
+	// Enter now means "check"; the checks pass one line each.
+	s.waitFor(`Enter: check`, 10*time.Second)
+	s.press("\r")
+	s.waitFor(`✓ TestOutput`, 3*time.Minute)
+	s.waitFor(`all of step 1's checks passed`, time.Minute)
+	s.waitFor(`Step 1 done`, 10*time.Second)
+
+	// On to step 2, then quit.
+	s.press("n")
+	s.waitFor(`Step 2 of \d+ · `+regexp.QuoteMeta(two.Title), 10*time.Second)
+	s.leavePage("2")
+	s.press("q")
+	s.waitFor(`brings you back to step 2`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+
+	var saved workbook.Progress
+	b, err := os.ReadFile(progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Current != 2 || saved.Steps[1] == nil || !saved.Steps[1].Passed || !saved.Steps[1].Matched {
+		t.Fatalf("saved progress: %s", b)
+	}
+
+	// Starting again lands on step 2, with step 1 marked done.
+	s = startRunner(t, env)
+	s.waitFor(`✓\s+1\s+`+regexp.QuoteMeta(one.Title), 10*time.Second)
+	s.waitFor(`Enter: open step 2`, 60*time.Second)
+	s.press("q")
+	s.waitExit(20 * time.Second)
+}
+
+func TestKeysWhileReadingAndJumping(t *testing.T) {
+	if len(workbook.Steps()) < 2 {
+		t.Skip("skipped: needs two steps")
+	}
+	last := workbook.Steps()[len(workbook.Steps())-1]
+	env := e2eEnv(t, filepath.Join(t.TempDir(), "progress.json"))
+	s := startRunner(t, env)
+	s.waitFor(`Enter: open step 1`, 60*time.Second)
+	s.press("?")
+	s.waitFor(`go to step N`, 10*time.Second)
+	// Jump to the last step by number; a chapter page takes the keys too.
+	s.press("g")
+	s.waitFor(`go to step \(`, 10*time.Second)
+	s.press(strings.TrimLeft(last.Slug[:2], "0") + "\r")
+	s.waitFor(regexp.QuoteMeta(last.Title), 10*time.Second)
+	s.leavePage(regexp.QuoteMeta(strings.TrimLeft(last.Slug[:2], "0")))
+	s.press("n")
+	s.waitFor(`that was the last step`, 10*time.Second)
+	s.press("h")
+	s.waitFor(`hint 1/|no hints`, 10*time.Second)
+	s.press("x")
+	s.waitFor(`does nothing here`, 10*time.Second)
+	s.press("\x03") // Ctrl-C quits, saving progress, and leaves no server behind
+	s.waitFor(`Progress saved`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+}
+
+// BenchmarkFirstScreen measures how long the interactive runner takes to
+// show its first screen (welcome and step list), once built. The target is
+// under 150 ms: the server starts behind it.
+func BenchmarkFirstScreen(b *testing.B) {
+	bin := buildRunner(b)
+	env := e2eEnv(b, filepath.Join(b.TempDir(), "progress.json"))
+	for b.Loop() {
+		cmd := exec.Command(bin)
+		cmd.Env = env
+		tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 110})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var out strings.Builder
+		buf := make([]byte, 4096)
+		for !strings.Contains(out.String(), "where you are") {
+			n, err := tty.Read(buf)
+			out.Write(buf[:n])
+			if err != nil {
+				b.Fatalf("exited before the first screen:\n%s", out.String())
+			}
+		}
+		b.StopTimer()
+		stop(cmd)
+		tty.Close()
+		b.StartTimer()
+	}
+}
