@@ -45,6 +45,9 @@ type Set struct {
 	// Version is the redis_version the server reports ("8.6.2").
 	Version string
 	has     map[Feature]bool
+	// withheld explains features the server has but the workbook will not
+	// use, e.g. CONFIG SET on a server that belongs to the learner.
+	withheld map[Feature]string
 }
 
 // NewSet builds a Set by hand: for servers whose abilities are known without
@@ -62,17 +65,38 @@ func (s Set) Has(f Feature) bool { return s.has[f] }
 
 // With returns a copy of s that also has (or, with ok false, lacks) f.
 func (s Set) With(f Feature, ok bool) Set {
+	c := s.clone()
+	c.has[f] = ok
+	return c
+}
+
+// Withhold returns a copy of s in which f counts as missing, for the reason
+// given (it replaces the usual "how to get it" advice).
+func (s Set) Withhold(f Feature, why string) Set {
+	c := s.clone()
+	c.has[f] = false
+	c.withheld[f] = why
+	return c
+}
+
+func (s Set) clone() Set {
 	c := NewSet(s.Server, s.Version)
 	for k, v := range s.has {
 		c.has[k] = v
 	}
-	c.has[f] = ok
+	c.withheld = map[Feature]string{}
+	for k, v := range s.withheld {
+		c.withheld[k] = v
+	}
 	return c
 }
 
 // Missing explains, in one sentence, why f is not available and how to get
 // it. It is what a skipped test and a refusing step print.
 func (s Set) Missing(f Feature) string {
+	if why, ok := s.withheld[f]; ok {
+		return fmt.Sprintf("%s is not used on %s: %s", f, s.Server, why)
+	}
 	return fmt.Sprintf("%s is not available on %s: %s", f, s.Server, howToGet(f))
 }
 

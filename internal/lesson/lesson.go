@@ -40,9 +40,6 @@ func Main(run Func) {
 // client. Close both when done. For mains that need more than Main offers
 // (flags, a server that keeps running).
 func Connect(ctx context.Context) (*provision.Server, *redis.Client, error) {
-	// go-redis logs dial retries on its own; the learner gets one explained
-	// error from Fail instead of the pool's internal chatter.
-	redis.SetLogger(quiet{})
 	srv, err := provision.Start(ctx, provision.ForMain, os.Stderr)
 	if err != nil {
 		return nil, nil, err
@@ -66,7 +63,3 @@ func Explain(w io.Writer, err error) {
 		fmt.Fprintf(w, "cause: %s\nfix:   %s\n", e.Cause, e.Fix)
 	}
 }
-
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...interface{}) {}

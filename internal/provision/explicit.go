@@ -12,6 +12,7 @@ import (
 	"github.com/gofrs/flock"
 
 	"github.com/redis-go-workbook/workbook/internal/config"
+	"github.com/redis-go-workbook/workbook/internal/features"
 )
 
 // startExplicit uses the server the learner (or CI) named. It returns nil,
@@ -33,7 +34,9 @@ func startExplicit(ctx context.Context, purpose Purpose, forced bool) (*Server, 
 	}
 
 	srv := &Server{Mode: URL, URL: cfg.URL(), base: cfg.Options()}
-	if err := ping(ctx, srv.URL, 3*time.Second); err != nil {
+	// One attempt: the learner's server is either up or it isn't, and a
+	// refused connection should be reported at once, not after a wait.
+	if err := ping(ctx, srv.URL, 0); err != nil {
 		return nil, &UnreachableError{Target: cfg.RedactedURL(), Err: err}
 	}
 	if err := describe(ctx, srv, "at "+cfg.Addr()); err != nil {
@@ -85,8 +88,13 @@ func claimForTests(ctx context.Context, srv *Server, cfg config.Config) error {
 			EnvTestURL, cfg.DB, cfg.Addr(), n, cfg.Addr())
 	}
 	// The database was empty when we took it, so everything in it now is the
-	// tests' own: clean it on the way out and let the next package in.
+	// tests' own: clean it on the way out and let the next package in. The
+	// server itself is still someone else's: tests that change server-wide
+	// settings (CONFIG SET maxmemory, maxclients, requirepass...) skip.
 	srv.Owned = true
+	for _, f := range []features.Feature{features.Config, features.Eviction, features.MaxClients, features.Persistence, features.Slowlog} {
+		srv.Features = srv.Features.Withhold(f, "tests change it server-wide, so they only do it on a server they started (unset "+EnvTestURL+")")
+	}
 	srv.closeFn = func() error {
 		c := srv.NewClient()
 		defer c.Close()

@@ -125,6 +125,7 @@ func Start(ctx context.Context, purpose Purpose, log io.Writer) (*Server, error)
 	if log == nil {
 		log = io.Discard
 	}
+	quietClientLogs()
 	mode, err := ModeFromEnv()
 	if err != nil {
 		return nil, err
@@ -213,22 +214,27 @@ func describe(ctx context.Context, srv *Server, where string) error {
 	return nil
 }
 
-// ping waits until a server answers PING or ctx ends.
+// ping waits until a server answers PING, for at most within; with within
+// 0 it tries once. On failure it returns the server's or the network's own
+// error (connection refused, NOAUTH...), not just "deadline exceeded".
 func ping(ctx context.Context, url string, within time.Duration) error {
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return err
 	}
 	opts.MaxRetries = -1
-	opts.DialTimeout = 500 * time.Millisecond
+	opts.DialTimeout = 2 * time.Second
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(ctx, within)
-	defer cancel()
+	deadline := time.Now().Add(within)
 	for {
 		err = rdb.Ping(ctx).Err()
-		if err == nil || ctx.Err() != nil {
+		if err == nil || ctx.Err() != nil || !time.Now().Before(deadline) {
 			return err
+		}
+		var reply redis.Error
+		if errors.As(err, &reply) && !strings.HasPrefix(reply.Error(), "LOADING") {
+			return err // the server answered: waiting won't change its mind
 		}
 		select {
 		case <-ctx.Done():
@@ -272,6 +278,7 @@ func StartOwned(ctx context.Context, log io.Writer) (*Server, error) {
 	if log == nil {
 		log = io.Discard
 	}
+	quietClientLogs()
 	mode, err := ModeFromEnv()
 	if err != nil {
 		return nil, err
@@ -296,3 +303,11 @@ func StartOwned(ctx context.Context, log io.Writer) (*Server, error) {
 	register(srv)
 	return srv, nil
 }
+
+// quietClientLogs stops go-redis from logging dial retries on its own: the
+// workbook reports one explained error instead of the pool's chatter.
+func quietClientLogs() { redis.SetLogger(quiet{}) }
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...interface{}) {}
