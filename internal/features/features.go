@@ -97,7 +97,12 @@ func (s Set) Missing(f Feature) string {
 	if why, ok := s.withheld[f]; ok {
 		return fmt.Sprintf("%s is not used on %s: %s", f, s.Server, why)
 	}
-	return fmt.Sprintf("%s is not available on %s: %s", f, s.Server, howToGet(f))
+	advice := howToGet(f)
+	if strings.Contains(s.Server, "embedded") {
+		// Don't send someone to the server they are already on.
+		advice, _, _ = strings.Cut(advice, ", or use the embedded server")
+	}
+	return fmt.Sprintf("%s is not available on %s: %s", f, s.Server, advice)
 }
 
 func howToGet(f Feature) string {
