@@ -163,12 +163,21 @@ func Chapters(root string) ([]string, error) {
 	return filepath.Glob(filepath.Join(root, "docs", "*.md"))
 }
 
-// Sync rewrites every chapter whose regions are out of date and returns the
-// ones it changed.
-func Sync(root string) ([]string, error) {
+// Sync rewrites the chapters whose regions are out of date (all of them, or
+// only those named) and returns the ones it changed.
+func Sync(root string, only ...string) ([]string, error) {
 	paths, err := Chapters(root)
 	if err != nil {
 		return nil, err
+	}
+	if len(only) > 0 {
+		paths = nil
+		for _, p := range only {
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(root, p)
+			}
+			paths = append(paths, p)
+		}
 	}
 	var changed []string
 	for _, p := range paths {

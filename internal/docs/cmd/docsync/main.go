@@ -1,5 +1,6 @@
 // Command docsync fills the code and output regions of the chapters in
-// docs/ from the steps' sources and golden files (`make docs`).
+// docs/ from the steps' sources and golden files (`make docs`). With
+// arguments, only those chapters: docsync docs/05-cache.md
 package main
 
 import (
@@ -14,7 +15,7 @@ func main() {
 	root, err := workbook.Root()
 	if err == nil {
 		var changed []string
-		changed, err = docs.Sync(root)
+		changed, err = docs.Sync(root, os.Args[1:]...)
 		for _, p := range changed {
 			fmt.Println("updated", p)
 		}
