@@ -2,6 +2,7 @@ package cache
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -283,27 +284,39 @@ func TestConcurrentMissesCallOnce(t *testing.T) {
 	assert.EqualValues(t, 1, calls.Load(), "50 concurrent misses, one call")
 }
 
-// naiveGet is the tutorial's wrapper: GET, and on a miss call and SET. Under
-// the same load every caller that misses calls the function itself.
+// naiveGet is the tutorial's wrapper: GET, and on a miss call the function
+// and SET. Under the same load every caller that misses calls the function
+// itself.
 func naiveGet(ctx context.Context, rdb *redis.Client, key string, fn func(context.Context, int) (product, error)) (product, error) {
 	var p product
-	if err := rdb.Get(ctx, key).Scan(&p); err == nil {
-		return p, nil
+	if data, err := rdb.Get(ctx, key).Bytes(); err == nil {
+		return p, json.Unmarshal(data, &p)
 	}
 	p, err := fn(ctx, 42)
 	if err != nil {
 		return p, err
 	}
-	return p, rdb.Set(ctx, key, fmt.Sprint(p.ID), time.Minute).Err()
+	data, err := json.Marshal(p)
+	if err != nil {
+		return p, err
+	}
+	return p, rdb.Set(ctx, key, data, time.Minute).Err()
 }
 
 func TestNaiveCacheStampedes(t *testing.T) {
 	ctx := testkit.Context(t)
 	rdb := testkit.Client(t)
 	var calls atomic.Int64
-	hammer(t, func() (product, error) { return naiveGet(ctx, rdb, "naive:42", slow(&calls)) })
-	assert.Greater(t, calls.Load(), int64(1), "the naive cache calls the function once per concurrent miss")
-	t.Logf("naive cache: %d calls for 50 concurrent misses", calls.Load())
+	get := func() (product, error) { return naiveGet(ctx, rdb, "naive:42", slow(&calls)) }
+	hammer(t, get)
+	stampede := calls.Load()
+	assert.Greater(t, stampede, int64(1), "the naive cache calls the function once per concurrent miss")
+	t.Logf("naive cache: %d calls for 50 concurrent misses", stampede)
+
+	// It does cache: one at a time, the next call is a hit.
+	_, err := get()
+	require.NoError(t, err)
+	assert.Equal(t, stampede, calls.Load())
 }
 
 // A caller that gives up does not fail the others that wait for the same
