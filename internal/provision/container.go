@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -20,6 +21,11 @@ func Image() string {
 	return DefaultImage
 }
 
+// dockerCheck is DockerAvailable, replaceable in tests: testcontainers falls
+// back to the default socket whatever DOCKER_HOST says, so a test cannot
+// hide Docker any other way.
+var dockerCheck = DockerAvailable
+
 // DockerAvailable reports whether a Docker engine answers, within a second.
 func DockerAvailable(ctx context.Context) error {
 	tclog.SetDefault(tclog.NewNoopLogger()) // testcontainers is chatty; we say what matters ourselves
@@ -35,11 +41,14 @@ func DockerAvailable(ctx context.Context) error {
 
 // startContainer runs a throwaway Redis container: no persistence (tests and
 // demos want a clean server, and it is removed at the end anyway).
-func startContainer(ctx context.Context, purpose Purpose) (*Server, error) {
-	if err := DockerAvailable(ctx); err != nil {
-		return nil, &unavailableError{"no Docker engine answers (" + firstLine(err.Error()) + ")"}
+func startContainer(ctx context.Context, purpose Purpose, log io.Writer) (*Server, error) {
+	if err := dockerCheck(ctx); err != nil {
+		return nil, &unavailableError{"no Docker engine answered"}
 	}
 	image := Image()
+	if err := ensureImage(ctx, image, log); err != nil {
+		return nil, err
+	}
 	// A first pull of redis:8.6 can take a while on a slow network; a
 	// container that is already there starts in about a second.
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
@@ -53,8 +62,7 @@ func startContainer(ctx context.Context, purpose Purpose) (*Server, error) {
 		if ctr != nil {
 			_ = testcontainers.TerminateContainer(ctr)
 		}
-		return nil, fmt.Errorf("cannot start a container from image %s: %s (is the image pulled? try `docker pull %s`, or set %s to an image you have)",
-			image, firstLine(err.Error()), image, EnvImage)
+		return nil, fmt.Errorf("cannot start a container from image %s: %s", image, firstLine(err.Error()))
 	}
 	url, err := ctr.ConnectionString(ctx)
 	if err == nil {
@@ -71,6 +79,25 @@ func startContainer(ctx context.Context, purpose Purpose) (*Server, error) {
 		return nil, fmt.Errorf("container from %s started but does not answer: %v", image, err)
 	}
 	return srv, nil
+}
+
+// ensureImage pulls the image if Docker does not have it yet, saying so,
+// since a first pull takes a while; an image that cannot be had is reported
+// in one line (and auto mode moves on).
+func ensureImage(ctx context.Context, image string, log io.Writer) error {
+	provider, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return err
+	}
+	defer provider.Close()
+	if _, err := provider.Client().ImageInspect(ctx, image); err == nil {
+		return nil
+	}
+	fmt.Fprintf(log, "pulling %s (first time only)...\n", image)
+	if err := provider.PullImage(ctx, image); err != nil {
+		return fmt.Errorf("image %s is not here and could not be pulled (offline? try `docker pull %s`, or set %s to an image you have)", image, image, EnvImage)
+	}
+	return nil
 }
 
 func firstLine(s string) string {

@@ -16,7 +16,7 @@ func startEmbedded(_ context.Context) (*Server, error) {
 	srv := &Server{
 		Mode:        Embedded,
 		URL:         "redis://" + e.Addr() + "/0",
-		Description: "the embedded server (emulating Redis " + set.Version + "; no Docker, no redis-server found)",
+		Description: "the embedded server (emulating Redis " + set.Version + ")",
 		Embedded:    e,
 		Owned:       true,
 		closeFn:     func() error { e.Close(); return nil },

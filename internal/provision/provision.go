@@ -155,7 +155,7 @@ func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Ser
 	case URL:
 		return startExplicit(ctx, purpose, true)
 	case Container:
-		return startContainer(ctx, purpose)
+		return startContainer(ctx, purpose, log)
 	case Binary:
 		return startBinary(ctx)
 	case Embedded:
@@ -172,24 +172,33 @@ func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Ser
 			return srv, nil
 		}
 	}
+	// Each source passed over gets a reason; a source that is simply absent
+	// (no Docker, no redis-server) is only named in the final description.
+	var absent []string
 	var notAvailable *unavailableError
-	srv, err = startContainer(ctx, purpose)
+	srv, err = startContainer(ctx, purpose, log)
 	if err == nil {
 		return srv, nil
 	}
-	if !errors.As(err, &notAvailable) {
+	if errors.As(err, &notAvailable) {
+		absent = append(absent, "no Docker engine answered")
+	} else {
 		fmt.Fprintf(log, "container: %v; trying redis-server\n", err)
+		absent = append(absent, "no container could be started")
 	}
 	srv, err = startBinary(ctx)
 	if err == nil {
 		return srv, nil
 	}
-	if !errors.As(err, &notAvailable) {
+	if errors.As(err, &notAvailable) {
+		absent = append(absent, "no redis-server on PATH")
+	} else {
 		fmt.Fprintf(log, "redis-server: %v; using the embedded server\n", err)
+		absent = append(absent, "redis-server did not start")
 	}
 	srv, err = startEmbedded(ctx)
 	if srv != nil {
-		srv.Description += ", since no Docker engine answered and no redis-server was found"
+		srv.Description += ": " + strings.Join(absent, ", ")
 	}
 	return srv, err
 }
@@ -289,7 +298,7 @@ func StartOwned(ctx context.Context, log io.Writer) (*Server, error) {
 		srv, err = start(ctx, ForTests, mode, log)
 	default:
 		// Auto, or URL: the explicit server is the learner's; never this one.
-		srv, err = startContainer(ctx, ForTests)
+		srv, err = startContainer(ctx, ForTests, log)
 		if err != nil {
 			srv, err = startBinary(ctx)
 		}

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -101,12 +102,12 @@ func TestForcedModeThatCannotStartIsAnError(t *testing.T) {
 func TestAutoFallsBackToEmbedded(t *testing.T) {
 	isolate(t)
 	t.Setenv("PATH", t.TempDir())
-	t.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+	noDocker(t)
 	srv, err := Start(ctx(t), ForTests, nil)
 	require.NoError(t, err)
 	defer srv.Close()
 	assert.Equal(t, Embedded, srv.Mode)
-	assert.Contains(t, srv.Description, "no Docker engine answered")
+	assert.Contains(t, srv.Description, "no Docker engine answered, no redis-server on PATH")
 }
 
 // An explicit server named in .env is for mains only: tests never pick it up.
@@ -115,7 +116,7 @@ func TestTestsIgnoreTheLearnersDotEnv(t *testing.T) {
 	learner := startLearnerServer(t)
 	require.NoError(t, os.WriteFile(".env", []byte("REDIS_URL="+learner.URL+"\n"), 0o600))
 	t.Setenv("PATH", t.TempDir())
-	t.Setenv("DOCKER_HOST", "unix:///nonexistent.sock")
+	noDocker(t)
 
 	srv, err := Start(ctx(t), ForTests, nil)
 	require.NoError(t, err)
@@ -214,4 +215,11 @@ func startLearnerServer(t *testing.T) *Server {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = srv.Close() })
 	return srv
+}
+
+// noDocker makes provision believe no Docker engine answers.
+func noDocker(t *testing.T) {
+	saved := dockerCheck
+	dockerCheck = func(context.Context) error { return errors.New("no Docker (test)") }
+	t.Cleanup(func() { dockerCheck = saved })
 }
