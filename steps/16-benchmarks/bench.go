@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/internal/features"
+)
+
+// Options say how much to measure and where to write the results.
+type Options struct {
+	N           int    // commands per measurement
+	Runs        int    // measurements per figure; the table shows the median
+	Concurrency int    // goroutines in the concurrent mode, and redis-benchmark's -c
+	Pipeline    int    // commands per pipeline
+	OutDir      string // where benchmarks.csv and benchmarks.svg go
+	// RedisBenchmark is the path of redis-benchmark, "" to measure
+	// go-redis alone.
+	RedisBenchmark string
+}
+
+// DefaultOptions keep the step quick: a few seconds in all.
+func DefaultOptions() Options {
+	o := Options{N: 2000, Runs: 3, Concurrency: 50, Pipeline: 100, OutDir: "bench"}
+	if path, err := exec.LookPath("redis-benchmark"); err == nil {
+		o.RedisBenchmark = path
+	}
+	return o
+}
+
+// Check says what is wrong with o, in words a learner can act on.
+func (o Options) Check() error {
+	switch {
+	case o.N < 1:
+		return fmt.Errorf("-n %d: the number of commands per run must be at least 1", o.N)
+	case o.Runs < 1:
+		return fmt.Errorf("-runs %d: there must be at least one run", o.Runs)
+	case o.Concurrency < 1:
+		return fmt.Errorf("-c %d: concurrency must be at least 1", o.Concurrency)
+	case o.Pipeline < 1:
+		return fmt.Errorf("pipeline size %d must be at least 1", o.Pipeline)
+	}
+	return nil
+}
+
+// result is one cell pair of the table: an operation sent one way.
+type result struct {
+	Op, Mode string
+	GoRedis  float64 // ops/s, the median of the runs
+	// RedisBenchmark is the C client's ops/s on the same server, 0 when
+	// it was not measured.
+	RedisBenchmark float64
+}
+
+// benchmark measures every operation in every mode, Runs times, with
+// go-redis and (when it is installed) redis-benchmark taking turns, so
+// that both see the same machine at the same moment; then it prints the
+// table and writes the CSV and the chart.
+func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options) ([]result, error) {
+	if err := o.Check(); err != nil {
+		return nil, err
+	}
+	set, err := features.Detect(ctx, rdb, "this server")
+	if err != nil {
+		return nil, err
+	}
+	var ops []operation
+	var skipped []string
+	for _, op := range operations(newNames()) {
+		if op.Needs != "" && !set.Has(op.Needs) {
+			skipped = append(skipped, fmt.Sprintf("%s not measured: %s", op.Name, set.Missing(op.Needs)))
+			continue
+		}
+		ops = append(ops, op)
+	}
+	var tests []string // the operations redis-benchmark also has
+	for _, op := range ops {
+		if op.Test != "" {
+			tests = append(tests, op.Test)
+		}
+	}
+
+	c, err := newClients(ctx, rdb, o)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	defer cleanUp(context.WithoutCancel(ctx), rdb)
+
+	goRates := map[[2]string][]float64{}
+	cRates := map[[2]string][]float64{}
+	for range o.Runs {
+		for _, m := range modes {
+			for _, op := range ops {
+				d, err := m.run(ctx, c, op, o.N, o)
+				if err != nil {
+					return nil, err
+				}
+				goRates[[2]string{op.Name, m.Name}] = append(goRates[[2]string{op.Name, m.Name}], rate(o.N, d))
+			}
+			if o.RedisBenchmark == "" || len(tests) == 0 {
+				continue
+			}
+			rates, err := redisBenchmark(ctx, o.RedisBenchmark, rdb.Options(), tests, o.N, m.Flags(o))
+			if err != nil {
+				return nil, err
+			}
+			for _, t := range tests {
+				cRates[[2]string{t, m.Name}] = append(cRates[[2]string{t, m.Name}], rates[t])
+			}
+		}
+	}
+
+	var results []result
+	for _, op := range ops {
+		for _, m := range modes {
+			k := [2]string{op.Name, m.Name}
+			results = append(results, result{Op: op.Name, Mode: m.Name, GoRedis: median(goRates[k]), RedisBenchmark: median(cRates[k])})
+		}
+	}
+
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(out, "Redis %s; median of %d runs of %d commands each; concurrent = %d goroutines (redis-benchmark -c %d)\n\n",
+		features.InfoField(info, "redis_version"), o.Runs, o.N, o.Concurrency, o.Concurrency)
+	printTable(out, results, o.RedisBenchmark != "")
+	fmt.Fprintln(out)
+	for _, s := range skipped {
+		fmt.Fprintln(out, s)
+	}
+	if o.RedisBenchmark == "" {
+		fmt.Fprintln(out, noRedisBenchmark)
+	}
+
+	if o.OutDir != "" {
+		csvPath := filepath.Join(o.OutDir, "benchmarks.csv")
+		svgPath := filepath.Join(o.OutDir, "benchmarks.svg")
+		if err := writeCSV(csvPath, results); err != nil {
+			return nil, err
+		}
+		if err := writeSVG(svgPath, results, o); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(out, "CSV:   %s\nchart: %s (open it in a browser)\n", filepath.ToSlash(csvPath), filepath.ToSlash(svgPath))
+	}
+	return results, nil
+}
+
+// cleanUp removes what both clients wrote: go-redis's bench:* keys and
+// redis-benchmark's fixed names.
+func cleanUp(ctx context.Context, rdb *redis.Client) {
+	for _, pattern := range []string{"bench:*", "key:*"} {
+		iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
+		var batch []string
+		for iter.Next(ctx) {
+			if batch = append(batch, iter.Val()); len(batch) == 1000 {
+				rdb.Unlink(ctx, batch...)
+				batch = batch[:0]
+			}
+		}
+		if len(batch) > 0 {
+			rdb.Unlink(ctx, batch...)
+		}
+	}
+	rdb.Unlink(ctx, "myhash", "mylist", "myzset")
+}
