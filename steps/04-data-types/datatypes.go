@@ -250,7 +250,7 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	if encoding, err = rdb.ObjectEncoding(ctx, bigKey).Result(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "hash-max-listpack-entries fields: %s\n", encoding)
+	fmt.Fprintf(out, "a hash at the limit, hash-max-listpack-entries fields: %s\n", encoding)
 
 	// ...and one field more turns it into a hash table.
 	if err := rdb.HSet(ctx, bigKey, "one:more", 1).Err(); err != nil {
@@ -259,7 +259,7 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	if encoding, err = rdb.ObjectEncoding(ctx, bigKey).Result(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "one field more: %s\n", encoding)
+	fmt.Fprintf(out, "the same hash with one field more: %s\n", encoding)
 
 	// One value longer than hash-max-listpack-value is enough too.
 	long := strings.Repeat("x", maxValue+1)
@@ -269,7 +269,7 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	if encoding, err = rdb.ObjectEncoding(ctx, longKey).Result(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "2 fields, one value over hash-max-listpack-value bytes: %s\n", encoding)
+	fmt.Fprintf(out, "2 fields, one longer than hash-max-listpack-value bytes: %s\n", encoding)
 
 	// Remove the temporary hashes now, not only in the deferred call, so
 	// that DBSIZE below counts only the step's keys.
