@@ -1,3 +1,5 @@
+//go:build !windows
+
 package main
 
 // The end-to-end test drives the interactive runner the way a learner does:
@@ -7,7 +9,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"os"
 	"os/exec"
@@ -16,7 +17,6 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,50 +24,6 @@ import (
 
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
-
-// buildRunner compiles the runner once per test binary.
-var (
-	buildOnce sync.Once
-	builtPath string
-	buildErr  error
-)
-
-func buildRunner(tb testing.TB) string {
-	tb.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "runner-e2e-")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtPath = filepath.Join(dir, "runner")
-		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
-		if err != nil {
-			buildErr = errors.New(string(out))
-		}
-	})
-	if buildErr != nil {
-		tb.Fatalf("building the runner: %v", buildErr)
-	}
-	return builtPath
-}
-
-// e2eEnv is the environment of a runner under test: its own progress file,
-// and a server mode that needs no Docker unless the caller chose one.
-func e2eEnv(tb testing.TB, progress string) []string {
-	env := append(os.Environ(), workbook.EnvProgress+"="+progress, "TERM=xterm-256color", "NO_COLOR=")
-	if os.Getenv("WORKBOOK_REDIS") == "" {
-		mode := "embedded"
-		if _, err := exec.LookPath("redis-server"); err == nil {
-			mode = "binary"
-		} else if _, err := os.Stat("/opt/redis8/bin/redis-server"); err == nil {
-			mode = "binary"
-			env = append(env, "PATH=/opt/redis8/bin"+string(os.PathListSeparator)+os.Getenv("PATH"))
-		}
-		env = append(env, "WORKBOOK_REDIS="+mode)
-	}
-	return env
-}
 
 // screen is a runner in a pseudo-terminal and everything it has printed.
 type screen struct {
@@ -79,8 +35,6 @@ type screen struct {
 	seen int // where the next wait starts looking
 	done chan struct{}
 }
-
-var ansi = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][0-9A-Za-z]|\r`)
 
 func startRunner(t *testing.T, env []string, args ...string) *screen {
 	t.Helper()
@@ -162,30 +116,6 @@ func (s *screen) waitExit(within time.Duration) {
 	if err := s.cmd.Wait(); err != nil {
 		s.t.Fatalf("the runner exited with %v", err)
 	}
-}
-
-// stop ends a runner the way an interrupted terminal would (SIGTERM, so it
-// stops any server it started), and kills it if that does not work.
-func stop(cmd *exec.Cmd) {
-	if cmd.ProcessState != nil {
-		return
-	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-exited:
-	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-}
-
-func tail(s string, n int) string {
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
 }
 
 // leavePage gets from a step's chapter to its key bar: a long chapter is

@@ -280,9 +280,9 @@ func (a *app) server(ctx context.Context) (*provision.Server, error) {
 				u.printf("%s %s\n", u.dim("·"), u.dim(l))
 			}
 		}
-		if a.srvErr != nil {
-			u.printf("%s %v\n", u.bad(), a.srvErr)
-		} else {
+		// A failure is for the caller to report, with what it means for
+		// what the learner was doing.
+		if a.srvErr == nil {
 			u.printf("%s Redis: %s\n", u.ok(), a.srv.Banner())
 		}
 	}

@@ -89,7 +89,7 @@ func unwrapSoftBreaks(md string) string {
 			continue
 		}
 		if joinable && t != "" && !startsBlock(t) {
-			out[len(out)-1] += " " + t
+			out[len(out)-1] += " " + strings.TrimLeft(l, " \t") // keeps a hard break's trailing spaces
 		} else {
 			out = append(out, l)
 		}

@@ -250,6 +250,7 @@ func (a *app) startScreen(ctx context.Context, start int) (workbook.Step, bool) 
 			ready = nil // announce once
 			u.printf("\r\x1b[K")
 			if _, err := a.server(ctx); err != nil {
+				u.printf("%s no Redis: %v\n", u.bad(), err)
 				a.explain(ctx, err.Error())
 				u.println(u.dim("Running the doctor to find out why:"))
 				a.runDoctor(ctx, false)

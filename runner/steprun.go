@@ -78,6 +78,8 @@ func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
 	if err != nil {
 		u.printf("%s no Redis to run it against: %v\n", u.bad(), err)
 		a.explain(ctx, err.Error())
+		u.println(u.dim("Running the doctor, since the step could not talk to Redis:"))
+		a.runDoctor(ctx, false)
 		return res
 	}
 	bin, err := a.buildStep(ctx, s)

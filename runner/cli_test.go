@@ -1,0 +1,173 @@
+package main
+
+// The runner without a terminal, as a script or CI uses it: nothing waits
+// for a key, and the exit status says whether everything passed.
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/internal/workbook"
+)
+
+// runCLI runs the runner with stdin and stdout not terminals and returns
+// its output and exit status.
+func runCLI(t *testing.T, env []string, args ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, buildRunner(t), args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return string(out), 0
+	case errors.As(err, &exit):
+		return string(out), exit.ExitCode()
+	}
+	t.Fatalf("running the runner: %v\n%s", err, out)
+	return "", -1
+}
+
+func TestListWithoutATerminal(t *testing.T) {
+	out, code := runCLI(t, e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "list")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, s := range workbook.Steps() {
+		if !strings.Contains(out, s.Title) {
+			t.Errorf("step %d (%s) is missing from the list:\n%s", s.Number, s.Title, out)
+		}
+	}
+	if strings.Contains(out, "\x1b[") {
+		t.Errorf("no colours when the output is not a terminal:\n%q", out)
+	}
+}
+
+func TestBadArgumentsSayWhatToDo(t *testing.T) {
+	env := e2eEnv(t, filepath.Join(t.TempDir(), "p.json"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "999"}, "no step \"999\""},
+		{[]string{"show"}, "which step?"},
+		{[]string{"frobnicate"}, "unknown command"},
+	} {
+		out, code := runCLI(t, env, c.args...)
+		if code != 2 || !strings.Contains(out, c.want) {
+			t.Errorf("%q: exit %d, want 2 and %q:\n%s", c.args, code, c.want, out)
+		}
+	}
+}
+
+func TestNextWithoutInputWalksStepOne(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: compiles and runs step 1 and its checks")
+	}
+	if _, ok := workbook.Get(1); !ok {
+		t.Skip("skipped: no step 1")
+	}
+	progress := filepath.Join(t.TempDir(), "p.json")
+	out, code := runCLI(t, e2eEnv(t, progress), "next", "--no-input")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, want := range []string{"Goal", "PING → PONG", "the output matches the expected output", "all of step 1's checks passed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	p, err := workbook.LoadProgress(progress)
+	if err != nil || !p.Step(1).Done() {
+		t.Fatalf("step 1 is not recorded as done: %+v, %v", p.Step(1), err)
+	}
+}
+
+func TestUnreachableServerRunsTheDoctor(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	env := append(e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "REDIS_URL=redis://"+addr+"/0", "WORKBOOK_REDIS=url")
+	out, code := runCLI(t, env, "run", "1")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	for _, want := range []string{"connection refused", "cause: no Redis server is listening", "Doctor", "✗ Reachable", "fix:"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestResetForgetsOneStepOrAll(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.json")
+	p, _ := workbook.LoadProgress(path)
+	p.Update(1, func(s *workbook.StepProgress) { s.Passed = true })
+	p.Update(2, func(s *workbook.StepProgress) { s.Passed = true })
+	p.Current = 2
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	env := e2eEnv(t, path)
+	if out, code := runCLI(t, env, "reset", "2"); code != 0 {
+		t.Fatalf("reset 2: exit %d\n%s", code, out)
+	}
+	p, _ = workbook.LoadProgress(path)
+	if p.Step(2).Done() || !p.Step(1).Done() {
+		t.Fatalf("after reset 2: %+v", p.Steps)
+	}
+	if out, code := runCLI(t, env, "reset"); code != 0 || !strings.Contains(out, "start again at step") {
+		t.Fatalf("reset: exit %d\n%s", code, out)
+	}
+	p, _ = workbook.LoadProgress(path)
+	if len(p.Steps) != 0 {
+		t.Fatalf("after reset: %+v", p.Steps)
+	}
+}
+
+func TestEmbeddedCommandServesUntilStopped(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	cmd := exec.Command(buildRunner(t), "embedded", "-addr", addr)
+	cmd.Env = os.Environ()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stop(cmd) })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.Contains(line, "listens on "+addr) {
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("the embedded server does not answer: %v", err)
+	}
+	stop(cmd)
+	if !cmd.ProcessState.Success() {
+		t.Fatalf("Ctrl-C (SIGTERM) must end it cleanly: %v", cmd.ProcessState)
+	}
+}
