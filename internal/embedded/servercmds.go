@@ -753,26 +753,24 @@ func cmdClient(x *call) {
 	me := s.client(x.c)
 	switch strings.ToUpper(x.args[0]) {
 	case "LIST":
-		s.mu.Lock()
-		type pc struct {
-			p  *server.Peer
-			cl *client
+		type line struct {
+			id   int64
+			text string
 		}
-		var all []pc
+		var lines []line
+		s.mu.Lock()
 		for p, cl := range s.clients {
-			all = append(all, pc{p, cl})
+			db := x.db
+			if p != x.c {
+				db = s.state(p).db
+			}
+			lines = append(lines, line{cl.id, s.clientLine(p, cl, db)})
 		}
 		s.mu.Unlock()
-		sort.Slice(all, func(i, j int) bool { return all[i].cl.id < all[j].cl.id })
+		sort.Slice(lines, func(i, j int) bool { return lines[i].id < lines[j].id })
 		var b strings.Builder
-		for _, e := range all {
-			db := 0
-			if e.p == x.c {
-				db = x.db
-			} else {
-				db = s.state(e.p).db
-			}
-			b.WriteString(s.clientLine(e.p, e.cl, db) + "\n")
+		for _, l := range lines {
+			b.WriteString(l.text + "\n")
 		}
 		x.c.WriteBulk(b.String())
 	case "INFO":
@@ -780,7 +778,10 @@ func cmdClient(x *call) {
 			x.c.WriteBulk("id=0 addr=internal name=" + x.c.ClientName + "\n")
 			return
 		}
-		x.c.WriteBulk(s.clientLine(x.c, me, x.db) + "\n")
+		s.mu.Lock()
+		l := s.clientLine(x.c, me, x.db)
+		s.mu.Unlock()
+		x.c.WriteBulk(l + "\n")
 	case "ID":
 		if me == nil {
 			x.c.WriteInt(0)

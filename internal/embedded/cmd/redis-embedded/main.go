@@ -11,6 +11,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -20,11 +21,15 @@ import (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr, stop))
 }
 
-func run(args []string) int {
+// run serves until stop receives; it returns the exit code.
+func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	fs := flag.NewFlagSet("redis-embedded", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:6379", "host:port to listen on (loopback unless -public)")
 	password := fs.String("password", "", "require clients to AUTH with this password")
 	public := fs.Bool("public", false, "allow listening on a non-loopback address (anyone who can reach it gets an unprotected Redis)")
@@ -33,15 +38,15 @@ func run(args []string) int {
 	}
 	host, port, err := net.SplitHostPort(*addr)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "redis-embedded: -addr %q is not host:port (e.g. 127.0.0.1:6380): %v\n", *addr, err)
+		fmt.Fprintf(stderr, "redis-embedded: -addr %q is not host:port (e.g. 127.0.0.1:6380): %v\n", *addr, err)
 		return 2
 	}
 	if !isLoopback(host) {
 		if !*public {
-			fmt.Fprintf(os.Stderr, "redis-embedded: refusing to listen on %s: it is not a loopback address, and the embedded server has no protected mode. Use -addr 127.0.0.1:%s, or add -public if you really mean it.\n", *addr, port)
+			fmt.Fprintf(stderr, "redis-embedded: refusing to listen on %s: it is not a loopback address, and the embedded server has no protected mode. Use -addr 127.0.0.1:%s, or add -public if you really mean it.\n", *addr, port)
 			return 2
 		}
-		fmt.Fprintf(os.Stderr, "redis-embedded: WARNING: listening on %s; anyone who can reach it can read and change the data.\n", *addr)
+		fmt.Fprintf(stderr, "redis-embedded: WARNING: listening on %s; anyone who can reach it can read and change the data.\n", *addr)
 	}
 	var opts []embedded.Option
 	if *password != "" {
@@ -49,7 +54,7 @@ func run(args []string) int {
 	}
 	srv, err := embedded.Start(*addr, opts...)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "redis-embedded: %v\n", err)
+		fmt.Fprintf(stderr, "redis-embedded: %v\n", err)
 		return 1
 	}
 	defer srv.Close()
@@ -58,12 +63,9 @@ func run(args []string) int {
 	if *password != "" {
 		auth = " -a <password>"
 	}
-	fmt.Printf("Embedded Redis %s listening on %s; connect with: redis-cli -p %s%s (Ctrl-C to stop)\n", embedded.Version, srv.Addr(), realPort, auth)
-
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	fmt.Fprintf(stdout, "Embedded Redis %s listening on %s; connect with: redis-cli -p %s%s (Ctrl-C to stop)\n", embedded.Version, srv.Addr(), realPort, auth)
 	<-stop
-	fmt.Println("redis-embedded: stopped (the data was in memory only)")
+	fmt.Fprintln(stdout, "redis-embedded: stopped (the data was in memory only)")
 	return 0
 }
 
