@@ -25,6 +25,7 @@ type Profile struct {
 	CreatedAt   string      `json:"created_at"`
 }
 
+// Preferences, Notifications and Metrics are the nested objects.
 type Preferences struct {
 	Theme         string        `json:"theme"`
 	Language      string        `json:"language"`
