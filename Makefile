@@ -47,7 +47,8 @@ golden: ## record every step's current output as its expected output, then refre
 	$(MAKE) docs
 
 .PHONY: bench
-bench: ## Go benchmarks (go test -bench)
+bench: ## measure go-redis beside redis-benchmark (table, bench/benchmarks.csv and .svg), then the Go benchmarks
+	$(GO) run ./steps/16-benchmarks -n $(or $(N),50000) -runs $(or $(RUNS),5)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: up
