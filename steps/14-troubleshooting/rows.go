@@ -170,7 +170,7 @@ func readTimeout(ctx context.Context, l *lab) (got error, err error) {
 	// Reads (and CLIENT UNPAUSE) still run, so the pause can be lifted early.
 	if err := l.admin.Do(ctx, "CLIENT", "PAUSE", 2000, "WRITE").Err(); err != nil {
 		if strings.Contains(strings.ToLower(err.Error()), "unknown") {
-			return nil, &skipped{fmt.Sprintf("CLIENT PAUSE is not available on %s: use a real Redis (`make up`, or WORKBOOK_REDIS=binary with redis-server on PATH)", l.srv.Features.Server)}
+			return nil, &skipped{fmt.Sprintf("CLIENT PAUSE is not available on %s: %s", l.srv.Features.Server, useRealRedis)}
 		}
 		return nil, err
 	}

@@ -74,6 +74,9 @@ func (l *lab) close() {
 	_ = l.pool.Close()
 }
 
+// useRealRedis is the advice for a row the server cannot reproduce.
+const useRealRedis = "use a real Redis (`make up`, or WORKBOOK_REDIS=binary with redis-server on PATH)"
+
 // skipped is a row this server cannot reproduce, with the reason.
 type skipped struct{ reason string }
 
@@ -157,7 +160,7 @@ func (l *lab) set(ctx context.Context, name, value string) (restore func() error
 	}
 	previous, ok := old[name]
 	if !ok {
-		return nil, fmt.Errorf("CONFIG GET %s: the server has no such setting", name)
+		return nil, &skipped{fmt.Sprintf("the %s setting is not available on %s: %s", name, l.srv.Features.Server, useRealRedis)}
 	}
 	if err := l.admin.ConfigSet(ctx, name, value).Err(); err != nil {
 		return nil, fmt.Errorf("CONFIG SET %s: %w", name, err)

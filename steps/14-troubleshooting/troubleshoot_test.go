@@ -113,9 +113,12 @@ func TestMaxClientsHangUp(t *testing.T) {
 // drops that connection (its reply may still come) and the next command
 // dials a new one.
 func TestClientRecoversAfterTimeout(t *testing.T) {
-	testkit.Require(t, features.Config)
 	rdb := testkit.Client(t)
 	ctx := testkit.Context(t)
+	// CLIENT UNPAUSE with no pause in effect is harmless where it exists.
+	if err := rdb.Do(ctx, "CLIENT", "UNPAUSE").Err(); err != nil {
+		t.Skipf("skipped: CLIENT PAUSE/UNPAUSE is not available on %s: %v", testkit.Server(t).Description, err)
+	}
 	l, err := newLab(ctx, testkit.Server(t))
 	require.NoError(t, err)
 	defer l.close()
