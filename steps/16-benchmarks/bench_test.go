@@ -31,10 +31,15 @@ func TestOutput(t *testing.T) {
 	if testkit.Features(t).Has(features.JSON) {
 		t.Skip("skipped: the expected output was recorded on a server without JSON (its JSON.SET row says why it is missing); TestResultsAreWellFormed covers this server")
 	}
-	o.OutDir = t.TempDir()
-	var out bytes.Buffer
-	_, err := benchmark(testkit.Context(t), &out, testkit.Client(t), o)
+	// Write into bench/ as the step does, but under a temporary directory.
+	wd, err := os.Getwd()
 	require.NoError(t, err)
+	t.Chdir(t.TempDir())
+	var out bytes.Buffer
+	_, err = benchmark(testkit.Context(t), &out, testkit.Client(t), o)
+	require.NoError(t, err)
+	require.FileExists(t, "bench/benchmarks.svg")
+	t.Chdir(wd) // the golden file is found from the package directory
 	testkit.AssertOutput(t, 16, out.String())
 }
 
