@@ -44,6 +44,9 @@ func pitfalls(ctx context.Context, out io.Writer, srv *provision.Server) error {
 	l := &lab{srv: srv, rdb: srv.NewClient()}
 	defer l.rdb.Close()
 
+	fmt.Fprintln(out, "The tutorial's seven pitfalls, each shown going wrong and then fixed,")
+	fmt.Fprintln(out, "measured on a throwaway server.")
+
 	for i, p := range all {
 		fmt.Fprintf(out, "\nPitfall %d: %s\n", i+1, p.title)
 		if missing := l.missing(p.needs); missing != "" {
