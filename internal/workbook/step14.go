@@ -8,7 +8,7 @@ func init() {
 		Summary: "Each row of the tutorial's troubleshooting table made to happen on a throwaway server, with the error go-redis really returns and the catalogue's cause and fix.",
 		Hints: []string{
 			"This step starts its own throwaway Redis: it sets a password, lowers maxclients and maxmemory and breaks a save, so it never touches yours.",
-			"Every row needs a real server; on the embedded server most are skipped, with the reason. `PATH=/opt/redis8/bin:$PATH WORKBOOK_REDIS=binary` or `make up` shows them all.",
+			"Most rows need a real server; on the embedded server they are skipped, with the reason. With Docker running, the step starts its own Redis container; or put redis-server on PATH (e.g. `PATH=/opt/redis8/bin:$PATH WORKBOOK_REDIS=binary`) to see every row. Your `make up` server is never used.",
 			"`go run ./runner doctor` uses the same catalogue (internal/diagnose) to explain an error you paste.",
 		},
 		Normalize: []Rule{

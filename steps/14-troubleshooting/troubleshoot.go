@@ -74,8 +74,9 @@ func (l *lab) close() {
 	_ = l.pool.Close()
 }
 
-// useRealRedis is the advice for a row the server cannot reproduce.
-const useRealRedis = "use a real Redis (`make up`, or WORKBOOK_REDIS=binary with redis-server on PATH)"
+// useRealRedis is the advice for a row the server cannot reproduce. This
+// step never uses your `make up` server, so that is not the way to a real one.
+const useRealRedis = "start Docker (the step then runs its own Redis container) or put redis-server on PATH (WORKBOOK_REDIS=binary)"
 
 // skipped is a row this server cannot reproduce, with the reason.
 type skipped struct{ reason string }
