@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,26 @@ func TestUpdateBlobField(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(`{"a":"1","b":"2"}`)+len(`{"a":"1","b":"two"}`), moved)
 	assert.JSONEq(t, `{"a":"1","b":"two"}`, l.rdb.Get(ctx, "pit:blob").Val())
+}
+
+// Read-modify-write of a whole value loses a concurrent change: two
+// clients each read the document, change different fields, and write it
+// back; the second write erases the first change. Two HSETs keep both.
+func TestBlobUpdatesRace(t *testing.T) {
+	l, ctx := newLab(t), testkit.Context(t)
+	require.NoError(t, l.rdb.Set(ctx, "pit:blob", `{"email":"old","name":"old"}`, 0).Err())
+
+	// Both clients read before either writes, as happens under load.
+	first := l.rdb.Get(ctx, "pit:blob").Val()
+	second := l.rdb.Get(ctx, "pit:blob").Val()
+	require.NoError(t, l.rdb.Set(ctx, "pit:blob", strings.Replace(first, `"email":"old"`, `"email":"new"`, 1), 0).Err())
+	require.NoError(t, l.rdb.Set(ctx, "pit:blob", strings.Replace(second, `"name":"old"`, `"name":"new"`, 1), 0).Err())
+	assert.JSONEq(t, `{"email":"old","name":"new"}`, l.rdb.Get(ctx, "pit:blob").Val(), "the email change is lost")
+
+	require.NoError(t, l.rdb.HSet(ctx, "pit:hash", "email", "old", "name", "old").Err())
+	require.NoError(t, l.rdb.HSet(ctx, "pit:hash", "email", "new").Err())
+	require.NoError(t, l.rdb.HSet(ctx, "pit:hash", "name", "new").Err())
+	assert.Equal(t, map[string]string{"email": "new", "name": "new"}, l.rdb.HGetAll(ctx, "pit:hash").Val())
 }
 
 // A client per request opens a connection per request; a shared client
