@@ -98,8 +98,10 @@ func describeHash(ctx context.Context, out io.Writer, rdb *redis.Client, key str
 	if err != nil {
 		return 0, fmt.Errorf("OBJECT ENCODING %s: %w", key, err)
 	}
-	// SAMPLES 0 measures every field; the default samples five and guesses.
-	mem, err := rdb.MemoryUsage(ctx, key, 0).Result()
+	// For a big hash, MEMORY USAGE measures five fields and extrapolates;
+	// these fields are all alike, so that is accurate. Add SAMPLES 0 (in
+	// go-redis, a third argument 0) to measure every field of a real one.
+	mem, err := rdb.MemoryUsage(ctx, key).Result()
 	if err != nil {
 		return 0, fmt.Errorf("MEMORY USAGE %s: %w", key, err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os/exec"
 	"strings"
@@ -38,7 +39,11 @@ func TestOutput(t *testing.T) {
 	requireRedisServer(t)
 	var out bytes.Buffer
 	start := time.Now()
-	require.NoError(t, tips(testkit.Context(t), &out, testkit.Client(t)))
+	// The failover alone takes 15-20 s, more on a busy machine: give the
+	// whole tour more than testkit's minute.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	require.NoError(t, tips(ctx, &out, testkit.Client(t)))
 	t.Logf("the tips took %s", time.Since(start))
 	testkit.AssertOutput(t, 15, out.String())
 

@@ -25,10 +25,10 @@ const masterName = "workbook"
 
 // Sentinel timings, far shorter than production's (30 s and 3 min) so that
 // the demo takes seconds: a master that does not answer for 500 ms is
-// considered down, and a failover that stalls is retried after 2×10 s.
+// considered down, and a failover that stalls is retried after 2×5 s.
 const (
 	downAfter       = 500 * time.Millisecond
-	failoverTimeout = 10 * time.Second
+	failoverTimeout = 5 * time.Second
 )
 
 // noRedisServer is the one line printed where the demo cannot run.
