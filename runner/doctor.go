@@ -33,10 +33,17 @@ func (a *app) runDoctor(ctx context.Context, machine bool) int {
 		show(d, doctor.RedisServer(ctx))
 	}
 
-	// The server to examine: the one the settings name (even if it does
-	// not answer: that is what the doctor is for), else the session's.
-	target, ok := doctor.Configured(ctx, cfg)
-	if !ok || envRes.Status == doctor.Fail {
+	// The server to examine: the session's, when one is running (that is
+	// what the steps talk to); else the one the settings name, even if it
+	// does not answer (that is what the doctor is for); else the one the
+	// workbook would start.
+	target, ok := doctor.Target{}, false
+	if srv := a.running(); srv != nil {
+		target, ok = doctor.ForServer(srv), true
+	} else if envRes.Status != doctor.Fail {
+		target, ok = doctor.Configured(ctx, cfg)
+	}
+	if !ok {
 		srv, err := a.server(ctx)
 		if err != nil {
 			u.printf("%s no Redis to examine: %v\n", u.bad(), err)

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -62,15 +63,17 @@ type app struct {
 	prog    *workbook.Progress
 	verbose bool
 	binDir  string // compiled step programs, removed on exit
+	stopped bool   // the learner stopped the last checks with a key
 
 	// The session's Redis, started once in the background and shared by
 	// every step's run (see server).
-	srvOnce   sync.Once
-	srvReady  chan struct{}
-	srv       *provision.Server
-	srvErr    error
-	srvLog    bytes.Buffer
-	announced bool
+	srvOnce    sync.Once
+	srvStarted atomic.Bool
+	srvReady   chan struct{}
+	srv        *provision.Server
+	srvErr     error
+	srvLog     bytes.Buffer
+	announced  bool
 }
 
 func main() {
@@ -99,6 +102,9 @@ func run(args []string) int {
 		fmt.Print(usage)
 		return 0
 	}
+	if len(rest) > 0 && rest[0] == "embedded" {
+		return runEmbedded(rest[1:]) // a server, not a session: none of the rest applies
+	}
 	// go-redis logs its own dial retries; the runner explains failures itself.
 	redis.SetLogger(quietLogger{})
 
@@ -120,6 +126,21 @@ func run(args []string) int {
 	}
 	a.prog = prog
 	defer a.cleanup()
+	// A closed terminal (SIGHUP) or a kill (SIGTERM) must still give the
+	// terminal back and stop any container the session started. (The
+	// provision package handles SIGINT and SIGTERM for the servers too;
+	// SIGHUP is ours.)
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGHUP, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		a.cleanup()
+		code := 128 + 1
+		if s == syscall.SIGTERM {
+			code = 128 + 15
+		}
+		os.Exit(code)
+	}()
 
 	ctx := context.Background()
 	cmd := ""
@@ -156,8 +177,6 @@ func run(args []string) int {
 		return a.reset(rest)
 	case "doctor":
 		return a.runDoctor(ctx, true)
-	case "embedded":
-		return runEmbedded(rest)
 	}
 	if _, err := strconv.Atoi(strings.TrimPrefix(cmd, "step-")); err == nil {
 		s, ok := a.stepArg([]string{cmd})
@@ -241,8 +260,13 @@ func (a *app) save() {
 
 func (a *app) cleanup() {
 	a.ui.restore()
-	if a.srv != nil {
-		_ = a.srv.Close()
+	if a.srvStarted.Load() {
+		// A server still starting would be left running if we did not
+		// wait for it: a container outlives the process that started it.
+		<-a.srvReady
+		if a.srv != nil {
+			_ = a.srv.Close()
+		}
 	}
 	provision.CloseAll()
 	if a.binDir != "" {
@@ -254,11 +278,24 @@ func (a *app) cleanup() {
 // background, so the learner reads the welcome while a container starts.
 func (a *app) startServer(ctx context.Context) {
 	a.srvOnce.Do(func() {
+		a.srvStarted.Store(true)
 		go func() {
 			a.srv, a.srvErr = provision.Start(ctx, provision.ForMain, &a.srvLog)
 			close(a.srvReady)
 		}()
 	})
+}
+
+// running is the session's Redis if it has started, without waiting.
+func (a *app) running() *provision.Server {
+	select {
+	case <-a.srvReady:
+		if a.srvErr == nil {
+			return a.srv
+		}
+	default:
+	}
+	return nil
 }
 
 // server waits for the session's Redis (with a spinner) and, the first

@@ -19,8 +19,13 @@ func (u *ui) page(title, text string) key {
 		return ""
 	}
 	top := 0
-	last := len(lines) - body
 	for {
+		// The terminal may have been resized since the last key.
+		if _, h = u.size(); h-1 >= 3 {
+			body = min(h-1, len(lines))
+		}
+		last := len(lines) - body
+		top = max(0, min(top, last))
 		u.printf("\x1b[H\x1b[2J%s\n", strings.Join(lines[top:top+body], "\n"))
 		pct := 100 * (top + body) / len(lines)
 		status := fitBar(u, fmt.Sprintf(" %s · %d%% · space/↓ more · b/↑ back · q done reading · r run · ? keys ", title, pct),
@@ -53,6 +58,5 @@ func (u *ui) page(title, text string) key {
 		default:
 			return k // an action: leave the page on screen and do it
 		}
-		top = max(0, min(top, last))
 	}
 }

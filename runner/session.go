@@ -178,6 +178,10 @@ func (s *session) check(ctx context.Context) {
 	s.checked = true
 	s.passed = s.a.checkAndRecord(ctx, []workbook.Step{s.cur})
 	u := s.a.ui
+	if s.a.stopped {
+		s.checked = false
+		return
+	}
 	if !s.passed {
 		u.println(u.dim("Fix the code, then press c to check again (h for a hint)."))
 		return
@@ -312,12 +316,17 @@ func (s *session) prompt() {
 }
 
 // watchForStop lets q or Ctrl-C stop a running program while the session
-// waits for it; it returns a function that stops watching.
-func (a *app) watchForStop(cmd *exec.Cmd) func() {
+// waits for it. The program must have been started in its own process
+// group (ownGroup), which only the interactive session does: without a
+// terminal in raw mode, Ctrl-C reaches the program from the terminal itself.
+// It returns a function that stops watching and says whether the learner
+// stopped the program.
+func (a *app) watchForStop(cmd *exec.Cmd) func() bool {
 	if a.ui.keys == nil {
-		return func() {}
+		return func() bool { return false }
 	}
 	done, finished := make(chan struct{}), make(chan struct{})
+	stopped := false
 	go func() {
 		defer close(finished)
 		for {
@@ -329,12 +338,20 @@ func (a *app) watchForStop(cmd *exec.Cmd) func() {
 					return
 				}
 				if k == "q" || k == "ctrl-c" || k == "esc" {
-					if cmd.Process != nil {
-						_ = cmd.Process.Kill()
-					}
+					a.ui.printf("\r\x1b[K%s\n", a.ui.dim("stopping…"))
+					stopped = true
+					_ = interrupt(cmd)
 				}
 			}
 		}
 	}()
-	return func() { close(done); <-finished }
+	return func() bool { close(done); <-finished; return stopped }
+}
+
+// group puts cmd in its own process group when the session can stop it
+// with a key (see watchForStop).
+func (a *app) group(cmd *exec.Cmd) {
+	if a.ui.keys != nil {
+		ownGroup(cmd)
+	}
 }

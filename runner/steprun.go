@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -99,22 +98,22 @@ func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
 	cmd.Dir = a.root
 	cmd.Env = stepEnv(os.Environ(), srv.URL)
 	cmd.Stdout, cmd.Stderr = out, errw
+	a.group(cmd)
 	if err := cmd.Start(); err != nil {
 		u.printf("%s cannot start %s: %v\n", u.bad(), s.Dir(), err)
 		return res
 	}
 	// While it runs, Ctrl-C or q stops the step, not the runner (the
 	// terminal is in raw mode, so Ctrl-C is a key, not a signal).
-	stopped := a.watchForStop(cmd)
+	watching := a.watchForStop(cmd)
 	err = cmd.Wait()
-	stopped()
+	stopped := watching()
 	out.flush()
 	errw.flush()
 	res.Stdout, res.Stderr = stdout.String(), stderr.String()
 
 	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) && exit.ExitCode() < 0 {
+		if stopped {
 			u.printf("%s stopped\n", u.warn())
 			return res
 		}
