@@ -332,10 +332,11 @@ func sentinelFailover(ctx context.Context, out io.Writer) error {
 	}); err != nil {
 		return err
 	}
-	// A sentinel checks each instance with INFO every 10 s, so this takes
-	// up to 10 s: as long as a stale master could go on accepting writes
-	// that the new master will never see.
-	fmt.Fprintf(out, "restarted the old master %s (empty); the sentinels INFO each instance every 10 s, so wait...\n", t.replica.addr())
+	// A sentinel does not convert an instance the moment it sees it claim
+	// to be a master: it waits until the claim has stood for about 8 s
+	// (four hello periods), so as not to act on one that is flapping. For
+	// that long, a stale master accepts writes the new master never sees.
+	fmt.Fprintf(out, "restarted the old master %s, empty and claiming to be a master; the sentinels give it about 8 s before they convert it...\n", t.replica.addr())
 	if err := waitFor(ctx, 60*time.Second, "the old master to rejoin as a replica", func() (bool, error) {
 		return replicaInSync(ctx, t.replica.addr())
 	}); err != nil {
