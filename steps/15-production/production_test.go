@@ -236,3 +236,47 @@ func TestDashboardRefreshes(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(s, "connected clients"))
 	assert.Contains(t, s, "used memory")
 }
+
+// Part 3 as the learner sees it: the swap succeeds once, then fails, and
+// after SCRIPT FLUSH the fallback to EVAL brings the script back.
+func TestLuaCASDemo(t *testing.T) {
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	var out bytes.Buffer
+	require.NoError(t, luaCAS(ctx, &out, rdb, testkit.NewClient(t)))
+	s := out.String()
+	assert.Contains(t, s, "v1 → v2  swapped=true   now v2")
+	assert.Contains(t, s, "v1 → v3  swapped=false  now v2")
+	assert.Contains(t, s, "EVALSHA alone → NOSCRIPT")
+	assert.Contains(t, s, "SCRIPT EXISTS → true")
+}
+
+// Part 5 on any server with CONFIG and SLOWLOG: the workload's hit ratio is
+// exactly 90%, and the slow log (logging everything) shows its commands.
+func TestMonitoringSnapshot(t *testing.T) {
+	testkit.Require(t, features.Config, features.Slowlog)
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	threshold, err := rdb.ConfigGet(ctx, "slowlog-log-slower-than").Result()
+	require.NoError(t, err)
+	// Cleanups run last-in first-out: this one runs before rdb is closed.
+	t.Cleanup(func() {
+		rdb.ConfigSet(context.Background(), "slowlog-log-slower-than", threshold["slowlog-log-slower-than"])
+	})
+	var out bytes.Buffer
+	require.NoError(t, monitoring(ctx, &out, rdb, testkit.Features(t)))
+	s := out.String()
+	assert.Contains(t, s, "hit ratio of the workload 90.0%")
+	assert.Contains(t, s, "slower than 0 µs")
+	assert.Regexp(t, `(?i)  get shop:product:10  \(`, s)
+	assert.NotContains(t, strings.ToLower(s), "  info ", "the dashboard hides its own commands")
+}
+
+// Without CONFIG (a server that refuses it), part 5 says what is missing
+// in one line instead of failing.
+func TestMonitoringWithoutConfig(t *testing.T) {
+	set := testkit.Features(t).With(features.Config, false)
+	var out bytes.Buffer
+	require.NoError(t, monitoring(testkit.Context(t), &out, testkit.Client(t), set))
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, set.Missing(features.Config), lines[1])
+}
