@@ -404,9 +404,13 @@ func TestObjectEncodingAndMemory(t *testing.T) {
 	rdb.Set(ctx, "short", "hello", 0)
 	rdb.Set(ctx, "long", strings.Repeat("x", 45), 0)
 	rdb.HSet(ctx, "smallhash", "a", "1")
-	for i := 0; i < 129; i++ {
-		rdb.HSet(ctx, "bighash", fmt.Sprint("f", i), "v")
-	}
+	// Redis 8 keeps up to 512 fields (hash-max-listpack-entries) in a listpack.
+	rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := 0; i < 513; i++ {
+			p.HSet(ctx, "bighash", fmt.Sprint("f", i), "v")
+		}
+		return nil
+	})
 	rdb.HSet(ctx, "widehash", "a", strings.Repeat("v", 65))
 	rdb.HSet(ctx, "ttlhash", "a", "1")
 	rdb.Do(ctx, "HEXPIRE", "ttlhash", "100", "FIELDS", "1", "a")
@@ -428,8 +432,16 @@ func TestObjectEncodingAndMemory(t *testing.T) {
 	if got := rdb.ObjectEncoding(ctx, "smallhash").Val(); got != "hashtable" {
 		t.Errorf("with hash-max-listpack-entries 0: %s", got)
 	}
-	if n := rdb.MemoryUsage(ctx, "bighash").Val(); n <= 0 {
-		t.Errorf("MEMORY USAGE = %d", n)
+	// A hashtable costs more per field than a listpack, as in Redis.
+	small, big := rdb.MemoryUsage(ctx, "smallhash").Val(), rdb.MemoryUsage(ctx, "bighash").Val()
+	if small <= 0 || small > 200 || big < 513*30 {
+		t.Errorf("MEMORY USAGE smallhash = %d, bighash = %d", small, big)
+	}
+	if n, err := rdb.Do(ctx, "MEMORY", "USAGE", "bighash", "SAMPLES", "5").Int64(); err != nil || n != big {
+		t.Errorf("MEMORY USAGE ... SAMPLES 5 = %d, %v", n, err)
+	}
+	if err := rdb.Do(ctx, "MEMORY", "USAGE", "nope").Err(); !errors.Is(err, redis.Nil) {
+		t.Errorf("MEMORY USAGE of a missing key: %v, want nil", err)
 	}
 	if n := rdb.MemoryUsage(ctx, "j").Val(); n <= 0 {
 		t.Errorf("MEMORY USAGE of a JSON key = %d", n)
