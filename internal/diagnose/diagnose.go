@@ -6,6 +6,7 @@ package diagnose
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -83,6 +84,19 @@ var Catalogue = []Entry{
 		matchText: []string{"i/o timeout", "context deadline exceeded"},
 	},
 	{
+		// go-redis opens each connection with HELLO and takes an error reply
+		// to it as "HELLO not supported", so a server that refuses a client
+		// (maxclients) shows up only as the connection closing.
+		ID: "hungup", Symptom: "write: broken pipe, connection reset by peer, or EOF",
+		Cause: "the server closed the connection: usually maxclients was reached (go-redis hides Redis's own message), or the server restarted, or its `timeout` setting closed an idle connection",
+		Fix:   "compare connected_clients (INFO clients) with CONFIG GET maxclients; share one *redis.Client and close the ones you create; `redis-cli -p PORT ping` shows the server's own message",
+		matchErr: func(err error) bool {
+			return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+				errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
+		},
+		matchText: []string{"broken pipe", "connection reset by peer"},
+	},
+	{
 		ID: "oom", Symptom: "OOM command not allowed when used memory > 'maxmemory'.",
 		Cause:     "the server reached maxmemory and its eviction policy (noeviction) refuses writes",
 		Fix:       "raise maxmemory, set TTLs on keys that can go, or choose an eviction policy such as allkeys-lru for a cache",
@@ -129,27 +143,38 @@ var Catalogue = []Entry{
 	},
 }
 
-// Explain finds the catalogue entry for err.
+// Explain finds the catalogue entry for err: the first entry, in catalogue
+// order, that recognises the error value or its text. Order matters: an
+// error that says "max number of clients reached" and wraps an EOF is the
+// maxclients row, not the generic hang-up.
 func Explain(err error) (Entry, bool) {
 	if err == nil {
 		return Entry{}, false
 	}
+	text := strings.ToLower(err.Error())
 	for _, e := range Catalogue {
-		if e.matchErr != nil && e.matchErr(err) {
+		if (e.matchErr != nil && e.matchErr(err)) || e.matchesText(text) {
 			return e, true
 		}
 	}
-	return ExplainText(err.Error())
+	return Entry{}, false
+}
+
+func (e Entry) matchesText(lower string) bool {
+	for _, m := range e.matchText {
+		if strings.Contains(lower, strings.ToLower(m)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ExplainText finds the catalogue entry for an error printed as text.
 func ExplainText(text string) (Entry, bool) {
 	lower := strings.ToLower(text)
 	for _, e := range Catalogue {
-		for _, m := range e.matchText {
-			if strings.Contains(lower, strings.ToLower(m)) {
-				return e, true
-			}
+		if e.matchesText(lower) {
+			return e, true
 		}
 	}
 	return Entry{}, false

@@ -63,3 +63,23 @@ func Explain(w io.Writer, err error) {
 		fmt.Fprintf(w, "cause: %s\nfix:   %s\n", e.Cause, e.Fix)
 	}
 }
+
+// OwnedFunc is a lesson that changes server settings or breaks the server on
+// purpose, so it gets a throwaway server of its own, never the learner's.
+type OwnedFunc func(ctx context.Context, out io.Writer, srv *provision.Server) error
+
+// MainOwned runs such a lesson on a server from provision.StartOwned; why
+// tells the learner, on the banner line, why their own Redis is not used.
+func MainOwned(why string, run OwnedFunc) {
+	ctx := context.Background()
+	srv, err := provision.StartOwned(ctx, os.Stderr)
+	if err != nil {
+		Fail(err)
+	}
+	fmt.Fprintf(os.Stderr, "%s (a throwaway server: %s)\n", srv.Banner(), why)
+	err = run(ctx, os.Stdout, srv)
+	_ = srv.Close()
+	if err != nil {
+		Fail(err)
+	}
+}

@@ -44,7 +44,10 @@ func startBinaryOnce(ctx context.Context, path string) (*Server, error) {
 	cmd := exec.Command(path,
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--dir", dir, "--save", "", "--appendonly", "no",
-		"--loglevel", "warning", "--daemonize", "no")
+		"--loglevel", "warning", "--daemonize", "no",
+		// A throwaway server: lessons and tests may reconfigure it and use
+		// DEBUG (Redis 7+ protects both by default).
+		"--enable-protected-configs", "yes", "--enable-debug-command", "yes")
 	cmd.Stdout, cmd.Stderr = &output, &output
 	setParentDeathSignal(cmd)
 	if err := cmd.Start(); err != nil {

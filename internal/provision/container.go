@@ -56,7 +56,10 @@ func startContainer(ctx context.Context, purpose Purpose, log io.Writer) (*Serve
 	// The module waits for the "Ready to accept connections" log line, which
 	// Redis prints at its default (notice) log level: don't lower it.
 	ctr, err := tcredis.Run(ctx, image,
-		testcontainers.WithCmdArgs("--save", "", "--appendonly", "no"),
+		testcontainers.WithCmdArgs("--save", "", "--appendonly", "no",
+			// A throwaway server: lessons and tests may reconfigure it and
+			// use DEBUG (Redis 7+ protects both by default).
+			"--enable-protected-configs", "yes", "--enable-debug-command", "yes"),
 	)
 	if err != nil {
 		if ctr != nil {

@@ -8,25 +8,6 @@
 // redis-server from PATH, else the embedded server) and stops it at the end.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/redis-go-workbook/workbook/internal/lesson"
 
-	"github.com/redis-go-workbook/workbook/internal/lesson"
-	"github.com/redis-go-workbook/workbook/internal/provision"
-)
-
-func main() {
-	ctx := context.Background()
-	srv, err := provision.StartOwned(ctx, os.Stderr)
-	if err != nil {
-		lesson.Fail(err)
-	}
-	fmt.Fprintln(os.Stderr, srv.Banner()+" (a throwaway server: this step changes its settings)")
-	err = pitfalls(ctx, os.Stdout, srv)
-	_ = srv.Close()
-	if err != nil {
-		lesson.Fail(err)
-	}
-}
+func main() { lesson.MainOwned("this step changes its settings", pitfalls) }

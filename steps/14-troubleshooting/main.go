@@ -8,33 +8,6 @@
 // PATH, else the embedded server) and stops it at the end.
 package main
 
-import (
-	"context"
-	"fmt"
-	"os"
+import "github.com/redis-go-workbook/workbook/internal/lesson"
 
-	"github.com/redis/go-redis/v9"
-
-	"github.com/redis-go-workbook/workbook/internal/lesson"
-	"github.com/redis-go-workbook/workbook/internal/provision"
-)
-
-func main() {
-	ctx := context.Background()
-	// go-redis logs failed dials itself; this step shows each error once.
-	redis.SetLogger(quiet{})
-	srv, err := provision.StartOwned(ctx, os.Stderr)
-	if err != nil {
-		lesson.Fail(err)
-	}
-	fmt.Fprintln(os.Stderr, srv.Banner()+" (a throwaway server: this step breaks it on purpose)")
-	err = troubleshoot(ctx, os.Stdout, srv)
-	_ = srv.Close()
-	if err != nil {
-		lesson.Fail(err)
-	}
-}
-
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...interface{}) {}
+func main() { lesson.MainOwned("this step breaks it on purpose", troubleshoot) }

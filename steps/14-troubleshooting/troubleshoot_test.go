@@ -16,10 +16,7 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/testkit"
 )
 
-func TestMain(m *testing.M) {
-	redis.SetLogger(quiet{}) // the refused row's failed dials are expected
-	testkit.Main(m)
-}
+func TestMain(m *testing.M) { testkit.Main(m) }
 
 // TestOutput compares the whole walk with the golden file. The golden file
 // is the output of a real Redis 8 without JSON started from redis-server
