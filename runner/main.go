@@ -305,7 +305,7 @@ func (a *app) server(ctx context.Context) (*provision.Server, error) {
 	select {
 	case <-a.srvReady:
 	default:
-		sp := a.ui.spin("finding a Redis (REDIS_URL, 127.0.0.1:6379, a Docker container, redis-server, or the embedded server)")
+		sp := a.ui.spin("finding a Redis: your settings, 127.0.0.1:6379, Docker, redis-server, or the embedded one")
 		<-a.srvReady
 		sp.stop()
 	}

@@ -12,12 +12,11 @@ import (
 // start Redis servers that must be stopped too.
 func ownGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	// Interrupt rather than kill: a test binary that is interrupted stops
-	// its server (provision handles SIGINT); a killed one cannot.
-	cmd.Cancel = func() error { return interrupt(cmd) }
 }
 
-// interrupt sends SIGINT to cmd's whole process group.
+// interrupt sends SIGINT to cmd's whole process group. Interrupt rather
+// than kill: an interrupted test binary stops its server (provision
+// handles SIGINT); a killed one cannot.
 func interrupt(cmd *exec.Cmd) error {
 	if cmd.Process == nil {
 		return nil

@@ -76,7 +76,7 @@ func (a *app) interactive(ctx context.Context, start int) int {
 			a.save()
 			u.printf("Progress saved. `go run ./runner` brings you back to step %d.\n", s.cur.Number)
 			return 0
-		case "enter", "space":
+		case "enter":
 			switch {
 			case !s.ran:
 				s.run(ctx)
@@ -101,7 +101,7 @@ func (a *app) interactive(ctx context.Context, start int) int {
 		case "l":
 			a.printList(s.cur.Number)
 		case "d":
-			a.runDoctor(ctx, false)
+			a.runDoctor(ctx, true)
 		case "?":
 			u.println(helpText)
 		case "g":
@@ -127,7 +127,11 @@ func (s *session) open(st workbook.Step) key {
 	s.ran, s.checked, s.passed = false, false, false
 	s.a.prog.Current = st.Number
 	s.a.save()
-	s.a.ui.println(s.a.ui.rule(s.a.stepTitle(st)))
+	title := s.a.stepTitle(st)
+	if s.a.prog.Step(st.Number).Done() {
+		title += " · ✓ done"
+	}
+	s.a.ui.println(s.a.ui.rule(title))
 	return s.chapter()
 }
 

@@ -52,6 +52,11 @@ func (s *spinner) draw(i int) {
 	if d := time.Since(s.start); d > time.Second {
 		elapsed = s.u.dim(fmt.Sprintf(" (%.0fs)", d.Seconds()))
 	}
+	// A line longer than the terminal wraps, and "\r" then redraws only
+	// its last part: keep it within the width.
+	if w, _ := s.u.size(); runeLen(msg) > w-14 && w > 20 {
+		msg = string([]rune(msg)[:w-15]) + "…"
+	}
 	s.u.printf("\r\x1b[K%s %s…%s", s.u.cyan(spinFrames[i%len(spinFrames)]), msg, elapsed)
 }
 
