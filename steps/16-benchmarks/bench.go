@@ -103,7 +103,7 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 				}
 				goRates[[2]string{op.Name, m.Name}] = append(goRates[[2]string{op.Name, m.Name}], rate(o.N, d))
 			}
-			if o.RedisBenchmark == "" || len(tests) == 0 {
+			if o.RedisBenchmark == "" || len(tests) == 0 || m.Flags == nil {
 				continue
 			}
 			rates, err := redisBenchmark(ctx, o.RedisBenchmark, rdb.Options(), tests, o.N, m.Flags(o))
@@ -119,8 +119,11 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 	var results []result
 	for _, op := range ops {
 		for _, m := range modes {
-			k := [2]string{op.Name, m.Name}
-			results = append(results, result{Op: op.Name, Mode: m.Name, GoRedis: median(goRates[k]), RedisBenchmark: median(cRates[k])})
+			k, c := [2]string{op.Name, m.Name}, [2]string{op.Name, m.Name}
+			if m.SameAs != "" {
+				c[1] = m.SameAs
+			}
+			results = append(results, result{Op: op.Name, Mode: m.Name, GoRedis: median(goRates[k]), RedisBenchmark: median(cRates[c])})
 		}
 	}
 

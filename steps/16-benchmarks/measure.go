@@ -16,6 +16,9 @@ type mode struct {
 	// Flags are redis-benchmark's flags for the same way of sending
 	// (connections and pipeline depth), so the two are measured alike.
 	Flags func(o Options) []string
+	// SameAs names the mode whose redis-benchmark figures this one shares,
+	// when redis-benchmark has no separate way of sending (Flags is nil).
+	SameAs string
 	// run sends n commands of op and returns how long it took.
 	run func(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error)
 }
@@ -41,6 +44,16 @@ var modes = []mode{
 		Name:  "pipeline 100",
 		Flags: func(o Options) []string { return []string{"-c", "1", "-P", fmt.Sprint(o.Pipeline)} },
 		run:   runPipeline,
+	},
+	{
+		// The same pipelines, with every command built once, before the
+		// timing, and sent again and again: what redis-benchmark does with
+		// its request buffer. The difference from "pipeline 100" is what
+		// building commands costs go-redis; an application builds them as
+		// it goes, so that row is the one to expect.
+		Name:   "prebuilt 100",
+		SameAs: "pipeline 100",
+		run:    runPrebuilt,
 	},
 	{
 		// C goroutines, each sending one command at a time on its own
@@ -74,6 +87,31 @@ func runPipeline(ctx context.Context, c *clients, op operation, n int, o Options
 		}
 		// Exec returns the first failed command's error; GET of a key
 		// not written yet is redis.Nil, which is not a failure here.
+		if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+			return 0, fmt.Errorf("%s: %w", op.Name, err)
+		}
+	}
+	return time.Since(start), nil
+}
+
+func runPrebuilt(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error) {
+	// Queue the commands on a pipeline that is never executed: that only
+	// builds them. Their replies are overwritten each time they are sent.
+	scratch := c.single.Pipeline()
+	cmds := make([]redis.Cmder, min(n, keyspace))
+	for i := range cmds {
+		cmds[i] = op.send(ctx, scratch, i)
+	}
+	scratch.Discard()
+
+	pipe := c.single.Pipeline()
+	start := time.Now()
+	for i := 0; i < n; {
+		batch := min(o.Pipeline, n-i)
+		for range batch {
+			_ = pipe.Process(ctx, cmds[i%len(cmds)])
+			i++
+		}
 		if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 			return 0, fmt.Errorf("%s: %w", op.Name, err)
 		}
