@@ -1056,6 +1056,15 @@ func cmdScanType(x *call) {
 	x.c.WriteStrings(keys)
 }
 
+// cmdTime answers the wall clock: miniredis's own clock moves in steps
+// (see advanceClock).
+func cmdTime(x *call) {
+	now := time.Now()
+	x.c.WriteLen(2)
+	x.c.WriteBulk(strconv.FormatInt(now.Unix(), 10))
+	x.c.WriteBulk(strconv.FormatInt(int64(now.Nanosecond()/1000), 10))
+}
+
 // cmdTTL rounds the time left to the nearest second, as Redis does
 // (miniredis truncates: TTL right after EXPIRE k 100 would say 99).
 func cmdTTL(x *call) {
@@ -1099,6 +1108,7 @@ func serverCommands() map[string]command {
 		"MGET":    {arity: -2, run: cmdMGet},
 		"TYPE":    {arity: 2, run: cmdType},
 		"TTL":     {arity: 2, run: cmdTTL},
+		"TIME":    {arity: 1, run: cmdTime},
 		"SCAN": {arity: -2, run: cmdScanType, pass: func(args []string) bool {
 			for i := 1; i+1 < len(args); i++ {
 				if strings.EqualFold(args[i], "TYPE") {
