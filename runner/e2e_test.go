@@ -99,6 +99,15 @@ func (s *screen) waitFor(pattern string, within time.Duration) string {
 	}
 }
 
+// expect is waitFor that fails at once, rather than at the deadline, when
+// the runner reports a failure (a line starting with ✗) first.
+func (s *screen) expect(pattern string, within time.Duration) {
+	s.t.Helper()
+	if m := s.waitFor(`(`+pattern+`|✗ [^\n]*)`, within); strings.Contains(m, "✗") && !regexp.MustCompile(pattern).MatchString(m) {
+		s.t.Fatalf("waiting for %q, the runner reported %q; the screen ends with:\n%s", pattern, m, tail(s.text(), 3000))
+	}
+}
+
 func (s *screen) press(keys string) {
 	s.t.Helper()
 	if _, err := io.WriteString(s.tty, keys); err != nil {
@@ -155,14 +164,14 @@ func TestInteractiveWalkThroughStepOneAndBack(t *testing.T) {
 	s.waitFor(`Goal`, 10*time.Second)
 	s.waitFor(`Step 1 · (\d+%|end|Enter:)`, 10*time.Second)
 	s.press("r")
-	s.waitFor(`PING → PONG`, 2*time.Minute)
-	s.waitFor(`the output matches the expected output`, 30*time.Second)
+	s.expect(`PING → PONG`, 2*time.Minute)
+	s.expect(`the output matches the expected output`, 30*time.Second)
 
 	// Enter now means "check"; the checks pass one line each.
 	s.waitFor(`Enter: check`, 10*time.Second)
 	s.press("\r")
-	s.waitFor(`✓ TestOutput`, 3*time.Minute)
-	s.waitFor(`all of step 1's checks passed`, time.Minute)
+	s.expect(`✓ TestOutput`, 3*time.Minute)
+	s.expect(`all of step 1's checks passed`, time.Minute)
 	s.waitFor(`Step 1 done`, 10*time.Second)
 
 	// On to step 2, then quit.

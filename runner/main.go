@@ -5,6 +5,25 @@
 //
 // It knows nothing about particular steps: everything comes from the
 // manifest in internal/workbook, so a new step shows up here by existing.
+//
+// How it works, and why:
+//   - One Redis per session, from provision.Start (the same choice every
+//     step's main makes), started in the background behind the first screen
+//     so that the screen appears at once while a container starts.
+//   - A step's program is built with `go build` (a spinner says
+//     "compiling"; the build cache makes a repeat quick), then run with
+//     REDIS_URL naming the session's server and WORKBOOK_REDIS=url, so it
+//     uses that server instead of starting its own. Its stdout and stderr
+//     stream live; stdout is then compared with the expected output by
+//     Step.Compare, the same comparison the step's TestOutput makes.
+//   - A step's checks are its tests: `go test -json -count=1`, one line per
+//     test. Tests start their own isolated server and never touch the
+//     session's: a check must not depend on what the learner did before.
+//   - Progress lives in .workbook/progress.json (git-ignored), written
+//     after every change, so quitting or a crash loses nothing.
+//   - Interactive only when stdin and stdout are terminals and --no-input
+//     was not given; otherwise nothing waits for a key and the exit status
+//     says whether everything passed.
 package main
 
 import (
@@ -403,6 +422,12 @@ func (a *app) show(s workbook.Step) int {
 	if err != nil {
 		a.ui.printf("%s %v\n%s\n", a.ui.warn(), err, s.Summary)
 		return 1
+	}
+	if a.ui.interactive && a.ui.keys == nil {
+		// The pager reads keys; without them it prints everything.
+		if err := a.ui.startKeys(); err != nil {
+			a.ui.interactive = false
+		}
 	}
 	a.ui.page(fmt.Sprintf("Step %d", s.Number), text)
 	return 0
