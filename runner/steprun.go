@@ -81,6 +81,17 @@ func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
 		a.runDoctor(ctx, false)
 		return res
 	}
+	// A step that needs what this server lacks (JSON on a Redis without
+	// modules) stops with one line; say why before it does.
+	var missing []string
+	for _, f := range s.Requires {
+		if !srv.Features.Has(f) {
+			missing = append(missing, string(f))
+		}
+	}
+	for _, m := range missing {
+		u.printf("%s step %d needs %s, which this server lacks: expect it to stop and say so\n", u.warn(), s.Number, m)
+	}
 	bin, err := a.buildStep(ctx, s)
 	if err != nil {
 		u.printf("%s %v\n", u.bad(), err)
@@ -125,6 +136,8 @@ func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
 				u.println(u.dim("Running the doctor, since the step could not talk to Redis:"))
 				a.runDoctor(ctx, false)
 			}
+		} else if len(missing) > 0 {
+			u.printf("%s this server cannot run step %d; the error above says how to get one that can\n", u.yellow("note:"), s.Number)
 		} else if len(s.Hints) > 0 {
 			u.printf("%s %s\n", u.yellow("hint:"), s.Hints[0])
 		}
