@@ -2,11 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/internal/embedded"
+	"github.com/redis-go-workbook/workbook/internal/lesson"
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
@@ -196,5 +201,48 @@ func TestColorDiffMarksBothSides(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in %q", want, got)
 		}
+	}
+}
+
+// A step that fails with an error from the troubleshooting table gets that
+// row's cause and fix. The error is provoked for real and printed the way
+// a step's main prints it (lesson.Explain), as the runner sees it on stderr.
+func TestFailedStepGetsTheCatalogueRow(t *testing.T) {
+	srv, err := embedded.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	ctx := context.Background()
+	rdb.HSet(ctx, "runner:h", "f", "v")
+	runErr := rdb.Get(ctx, "runner:h").Err() // a string command on a hash
+	if runErr == nil {
+		t.Fatal("GET on a hash must fail")
+	}
+	var stderr bytes.Buffer
+	lesson.Explain(&stderr, runErr)
+
+	var out bytes.Buffer
+	a := &app{ui: &ui{w: &termWriter{out: &out}}}
+	e := a.explainFailure(ctx, workbook.Step{Number: 4, Hints: []string{"unrelated hint"}}, stderr.String(), nil)
+	if e == nil || e.ID != "wrongtype" {
+		t.Fatalf("stderr %q: want the wrongtype row, got %+v", stderr.String(), e)
+	}
+	if !strings.Contains(out.String(), "cause: "+e.Cause) || !strings.Contains(out.String(), e.Fix) {
+		t.Fatalf("the cause and the fix must be shown:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), "Doctor") || strings.Contains(out.String(), "unrelated hint") {
+		t.Fatalf("WRONGTYPE is the code's mistake, not the setup's: no doctor, no generic hint:\n%s", out.String())
+	}
+
+	// An error the catalogue does not know falls back to the step's hint.
+	out.Reset()
+	if e := a.explainFailure(ctx, workbook.Step{Hints: []string{"look at the key names"}}, "error: something else\n", nil); e != nil {
+		t.Fatalf("no row for an unknown error, got %+v", e)
+	}
+	if !strings.Contains(out.String(), "hint: look at the key names") {
+		t.Fatalf("want the hint:\n%s", out.String())
 	}
 }

@@ -129,18 +129,7 @@ func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
 			return res
 		}
 		u.printf("%s the program failed (%v)\n", u.bad(), err)
-		if e, ok := diagnose.ExplainText(res.Stderr); ok {
-			res.Diag = &e
-			a.showEntry(e)
-			if connectionProblem(e.ID) {
-				u.println(u.dim("Running the doctor, since the step could not talk to Redis:"))
-				a.runDoctor(ctx, false)
-			}
-		} else if len(missing) > 0 {
-			u.printf("%s this server cannot run step %d; the error above says how to get one that can\n", u.yellow("note:"), s.Number)
-		} else if len(s.Hints) > 0 {
-			u.printf("%s %s\n", u.yellow("hint:"), s.Hints[0])
-		}
+		res.Diag = a.explainFailure(ctx, s, res.Stderr, missing)
 		return res
 	}
 	res.Exited = true
@@ -162,6 +151,29 @@ func (a *app) runStep(ctx context.Context, s workbook.Step) runResult {
 	u.printf("%s", colorDiff(u, diff))
 	u.println(u.dim("Timings, versions and ports are ignored; any other difference is real. Re-run (r) to see if it is stable."))
 	return res
+}
+
+// explainFailure says what a failed step's error means: the catalogue's
+// cause and fix when its stderr matches a row (and the doctor, when the row
+// means it could not talk to Redis); otherwise a note on missing features,
+// or the step's first hint.
+func (a *app) explainFailure(ctx context.Context, s workbook.Step, stderr string, missing []string) *diagnose.Entry {
+	u := a.ui
+	if e, ok := diagnose.ExplainText(stderr); ok {
+		a.showEntry(e)
+		if connectionProblem(e.ID) {
+			u.println(u.dim("Running the doctor, since the step could not talk to Redis:"))
+			a.runDoctor(ctx, false)
+		}
+		return &e
+	}
+	switch {
+	case len(missing) > 0:
+		u.printf("%s this server cannot run step %d; the error above says how to get one that can\n", u.yellow("note:"), s.Number)
+	case len(s.Hints) > 0:
+		u.printf("%s %s\n", u.yellow("hint:"), s.Hints[0])
+	}
+	return nil
 }
 
 // stepEnv is the environment of a step's program: the session's server,
