@@ -20,7 +20,7 @@ type listpackLimits struct {
 
 // readListpackLimits asks the server for its thresholds. They are server
 // settings, so read them rather than trust a number from a tutorial:
-// Redis 8 allows 512 entries where older releases allowed 128.
+// Redis 8.0 allows 512 entries where older releases allowed 128.
 func readListpackLimits(ctx context.Context, rdb *redis.Client) (listpackLimits, error) {
 	var l listpackLimits
 	for name, dst := range map[string]*int{"hash-max-listpack-entries": &l.Entries, "hash-max-listpack-value": &l.Value} {

@@ -286,6 +286,10 @@ func sentinelFailover(ctx context.Context, out io.Writer) error {
 	// Keep writing. Until the sentinels agree the master is down (500 ms
 	// without an answer, confirmed by 2 of 3), elect a leader and promote
 	// the replica, every write fails; then the client finds the new master.
+	// Retrying INCR is safe here because each failure is a refused
+	// connection or a READONLY reply: nothing was applied. A write whose
+	// reply was lost may have been applied, and a retried INCR would then
+	// count twice; prefer writes that can be repeated (SET to a value).
 	start := time.Now()
 	var n int64
 	err = waitFor(ctx, 60*time.Second, "a write to succeed after the failover", func() (bool, error) {
