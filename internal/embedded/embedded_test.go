@@ -540,6 +540,39 @@ func TestFeatures(t *testing.T) {
 	}
 }
 
+func TestCommandInfo(t *testing.T) {
+	_, rdb := start(t)
+	ctx := ctxT(t)
+	info, err := rdb.Do(ctx, "COMMAND", "INFO", "JSON.SET", "hgetdel", "get", "no.such").Slice()
+	if err != nil || len(info) != 4 {
+		t.Fatalf("COMMAND INFO = %v, %v", info, err)
+	}
+	entry := func(i int) []any { e, _ := info[i].([]any); return e }
+	if e := entry(0); len(e) != 10 || e[0] != "json.set" || e[1] != int64(-4) || e[3] != int64(1) {
+		t.Errorf("COMMAND INFO JSON.SET = %v", e)
+	}
+	if e := entry(1); len(e) < 2 || e[1] != int64(-5) {
+		t.Errorf("COMMAND INFO HGETDEL = %v", e)
+	}
+	if e := entry(2); len(e) < 3 || fmt.Sprint(e[2]) != "[readonly]" {
+		t.Errorf("COMMAND INFO GET = %v", e)
+	}
+	if info[3] != nil {
+		t.Errorf("COMMAND INFO of an unknown command = %v", info[3])
+	}
+}
+
+func TestPersistenceIsRefusedClearly(t *testing.T) {
+	_, rdb := start(t)
+	ctx := ctxT(t)
+	for _, cmd := range []string{"SAVE", "BGSAVE", "BGREWRITEAOF"} {
+		err := rdb.Do(ctx, cmd).Err()
+		if err == nil || !strings.Contains(err.Error(), "in memory only") {
+			t.Errorf("%s: %v, want a refusal that explains why", cmd, err)
+		}
+	}
+}
+
 func TestConcurrentClients(t *testing.T) {
 	_, rdb := start(t)
 	ctx := ctxT(t)

@@ -945,6 +945,70 @@ func cmdClient(x *call) {
 	}
 }
 
+// ---- COMMAND INFO ----
+
+// keylessCmds take no key (COMMAND INFO reports 0 0 0 for them).
+var keylessCmds = map[string]bool{
+	"INFO": true, "CONFIG": true, "SLOWLOG": true, "CLIENT": true, "MODULE": true, "DEBUG": true,
+	"TIME": true, "SAVE": true, "BGSAVE": true, "BGREWRITEAOF": true, "SCAN": true, "OBJECT": true, "MEMORY": true,
+}
+
+var readOnlyJSON = map[string]bool{
+	"JSON.GET": true, "JSON.MGET": true, "JSON.TYPE": true, "JSON.STRLEN": true, "JSON.ARRLEN": true,
+	"JSON.ARRINDEX": true, "JSON.OBJKEYS": true, "JSON.OBJLEN": true, "JSON.RESP": true, "JSON.DEBUG": true,
+}
+
+// cmdCommandInfo answers COMMAND INFO, which miniredis does not (it answers
+// its whole command table whatever the arguments). Tools use it to find
+// out whether a server knows JSON.SET.
+func cmdCommandInfo(x *call) {
+	names := x.args[1:]
+	x.c.WriteLen(len(names))
+	for _, n := range names {
+		up := strings.ToUpper(n)
+		spec, mine := x.s.cmds[up]
+		if !mine && !x.s.srv.IsRegisteredCommand(up) {
+			x.c.WriteNull()
+			continue
+		}
+		arity, flag, acl := -1, "write", "@write"
+		if mine {
+			arity = spec.arity
+		}
+		if readOnlyJSON[up] || x.s.srv.IsReadOnlyCommand(up) {
+			flag, acl = "readonly", "@read"
+		}
+		first, last, step := 1, 1, 1
+		switch {
+		case keylessCmds[up]:
+			first, last, step = 0, 0, 0
+		case up == "JSON.MGET":
+			last = -2
+		case up == "JSON.MSET":
+			last, step = -1, 3
+		}
+		cats := []string{acl, "@slow"}
+		if strings.HasPrefix(up, "JSON.") {
+			cats = append([]string{"@json"}, cats...)
+		}
+		x.c.WriteLen(10)
+		x.c.WriteBulk(strings.ToLower(n))
+		x.c.WriteInt(arity)
+		x.c.WriteSetLen(1)
+		x.c.WriteInline(flag)
+		x.c.WriteInt(first)
+		x.c.WriteInt(last)
+		x.c.WriteInt(step)
+		x.c.WriteSetLen(len(cats))
+		for _, c := range cats {
+			x.c.WriteInline(c)
+		}
+		x.c.WriteLen(0) // tips
+		x.c.WriteLen(0) // key specs
+		x.c.WriteLen(0) // subcommands
+	}
+}
+
 // ---- MODULE, DEBUG ----
 
 func cmdModule(x *call) {
@@ -1056,6 +1120,12 @@ func cmdScanType(x *call) {
 	x.c.WriteStrings(keys)
 }
 
+// cmdNoPersistence answers the persistence commands: the embedded server
+// keeps data in memory only, and says so rather than "unknown command".
+func cmdNoPersistence(x *call) {
+	x.c.WriteError(fmt.Sprintf("ERR %s: the embedded server keeps its data in memory only and cannot persist it; use a real Redis (`make up`) for persistence", x.cmd))
+}
+
 // cmdTime answers the wall clock: miniredis's own clock moves in steps
 // (see advanceClock).
 func cmdTime(x *call) {
@@ -1095,20 +1165,23 @@ func serverCommands() map[string]command {
 			return true
 		}
 	}
-	guard := command{arity: -2, run: cmdStringGuard}
 	cmds := map[string]command{
-		"INFO":    {arity: -1, run: cmdInfo},
-		"CONFIG":  {arity: -2, run: cmdConfig},
-		"SLOWLOG": {arity: -2, run: cmdSlowlog},
-		"OBJECT":  {arity: 3, run: cmdObject, pass: sub("ENCODING")},
-		"CLIENT":  {arity: -2, run: cmdClient, pass: sub("LIST", "INFO", "ID", "SETINFO")},
-		"MODULE":  {arity: -2, run: cmdModule},
-		"MEMORY":  {arity: -2, run: cmdMemory},
-		"DEBUG":   {arity: -2, run: cmdDebug},
-		"MGET":    {arity: -2, run: cmdMGet},
-		"TYPE":    {arity: 2, run: cmdType},
-		"TTL":     {arity: 2, run: cmdTTL},
-		"TIME":    {arity: 1, run: cmdTime},
+		"INFO":         {arity: -1, run: cmdInfo},
+		"CONFIG":       {arity: -2, run: cmdConfig},
+		"SLOWLOG":      {arity: -2, run: cmdSlowlog},
+		"OBJECT":       {arity: 3, run: cmdObject, pass: sub("ENCODING")},
+		"CLIENT":       {arity: -2, run: cmdClient, pass: sub("LIST", "INFO", "ID", "SETINFO")},
+		"MODULE":       {arity: -2, run: cmdModule},
+		"MEMORY":       {arity: -2, run: cmdMemory},
+		"COMMAND":      {arity: -1, run: cmdCommandInfo, pass: sub("INFO")},
+		"DEBUG":        {arity: -2, run: cmdDebug},
+		"MGET":         {arity: -2, run: cmdMGet},
+		"TYPE":         {arity: 2, run: cmdType},
+		"TTL":          {arity: 2, run: cmdTTL},
+		"TIME":         {arity: 1, run: cmdTime},
+		"SAVE":         {arity: 1, run: cmdNoPersistence},
+		"BGSAVE":       {arity: -1, run: cmdNoPersistence},
+		"BGREWRITEAOF": {arity: 1, run: cmdNoPersistence},
 		"SCAN": {arity: -2, run: cmdScanType, pass: func(args []string) bool {
 			for i := 1; i+1 < len(args); i++ {
 				if strings.EqualFold(args[i], "TYPE") {
@@ -1126,9 +1199,11 @@ func serverCommands() map[string]command {
 			return true
 		}},
 	}
-	for _, n := range []string{"GET", "GETDEL", "GETEX", "GETRANGE", "SUBSTR", "STRLEN", "APPEND", "SETRANGE",
-		"INCR", "INCRBY", "DECR", "DECRBY", "INCRBYFLOAT", "GETSET", "GETBIT", "SETBIT", "BITCOUNT", "BITPOS"} {
-		cmds[n] = guard
+	// Their real arities, so that COMMAND INFO and arity errors match Redis.
+	for n, arity := range map[string]int{"GET": 2, "GETDEL": 2, "GETEX": -2, "GETRANGE": 4, "SUBSTR": 4,
+		"STRLEN": 2, "APPEND": 3, "SETRANGE": 4, "INCR": 2, "INCRBY": 3, "DECR": 2, "DECRBY": 3,
+		"INCRBYFLOAT": 3, "GETSET": 3, "GETBIT": 3, "SETBIT": 4, "BITCOUNT": -2, "BITPOS": -3} {
+		cmds[n] = command{arity: arity, run: cmdStringGuard}
 	}
 	return cmds
 }
