@@ -194,7 +194,7 @@ func stepEnv(env []string, url string) []string {
 // the server at all": those are the doctor's business.
 func connectionProblem(id string) bool {
 	switch id {
-	case "refused", "dns", "timeout", "noauth", "wrongpass", "maxclients":
+	case "refused", "dns", "timeout", "noauth", "wrongpass", "maxclients", "hungup":
 		return true
 	}
 	return false

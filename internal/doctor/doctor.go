@@ -222,9 +222,19 @@ func Server(ctx context.Context, t Target) []Result {
 	set, vres := Version(ctx, rdb, t)
 	results = append(results, vres)
 	results = append(results, Features(set)...)
-	results = append(results, Memory(ctx, rdb))
-	results = append(results, Persistence(ctx, rdb))
-	results = append(results, Clients(ctx, rdb))
+	// A stand-in (the embedded server) may answer CONFIG and INFO without
+	// enforcing what they say: report only what the server really does.
+	if set.Has(features.Eviction) {
+		results = append(results, Memory(ctx, rdb))
+	} else {
+		results = append(results, Result{Name: "Memory", Status: Info, Detail: set.Server + " has no maxmemory limit or eviction (lessons about OOM need a real Redis)"})
+	}
+	if set.Has(features.Persistence) {
+		results = append(results, Persistence(ctx, rdb))
+	} else {
+		results = append(results, Result{Name: "Persistence", Status: Info, Detail: set.Server + " keeps data in memory only: it is gone when the session ends"})
+	}
+	results = append(results, Clients(ctx, rdb, set.Has(features.MaxClients)))
 	results = append(results, Latency(ctx, rdb))
 	results = append(results, Keys(ctx, rdb, t))
 	return results
@@ -255,12 +265,14 @@ func Connect(ctx context.Context, t Target) (*redis.Client, []Result, bool) {
 	_ = rdb.Close()
 
 	e, known := diagnose.Explain(err)
-	if !known || e.ID == "txfailed" {
-		// A connection closed before any reply: the server may have said
-		// why before closing (too many clients does that). Ask it plainly.
+	if !known || e.ID == "hungup" {
+		// The server took the connection and closed it: it may have said
+		// why first (too many clients does that, and go-redis hides it).
+		// Ask it plainly and keep its answer if the catalogue knows it.
 		if said := greeting(ctx, opts.Addr, opts.DialTimeout); said != "" {
-			e, known = diagnose.ExplainText(said)
-			err = errors.New(said)
+			if e2, ok := diagnose.ExplainText(said); ok {
+				e, known, err = e2, true, errors.New(said)
+			}
 		}
 	}
 	switch {
@@ -300,6 +312,11 @@ func greeting(ctx context.Context, addr string, timeout time.Duration) string {
 // the recommended one. It returns the features it found too.
 func Version(ctx context.Context, rdb *redis.Client, t Target) (features.Set, Result) {
 	r := Result{Name: "Redis version"}
+	if t.Features != nil {
+		// The provision package already knows (and, for the embedded
+		// server, knows better than asking it would).
+		return *t.Features, VersionVerdict(t.Features.Version)
+	}
 	set, err := features.Detect(ctx, rdb, t.Name)
 	if err != nil {
 		if t.Features == nil {
@@ -453,14 +470,18 @@ func Persistence(ctx context.Context, rdb *redis.Client) Result {
 	return Result{Name: name, Detail: detail}
 }
 
-// Clients compares connected clients with maxclients.
-func Clients(ctx context.Context, rdb *redis.Client) Result {
+// Clients compares connected clients with maxclients (when the server
+// enforces a limit: limited).
+func Clients(ctx context.Context, rdb *redis.Client, limited bool) Result {
 	const name = "Clients"
 	c, err := info(ctx, rdb, "clients")
 	if err != nil {
 		return Result{Name: name, Status: Info, Detail: "not checked: " + firstLine(err.Error())}
 	}
 	n, _ := strconv.Atoi(features.InfoField(c, "connected_clients"))
+	if !limited {
+		return Result{Name: name, Detail: fmt.Sprintf("%d connected (this server enforces no maxclients limit)", n)}
+	}
 	maxStr, err := configGet(ctx, rdb, "maxclients")
 	if err != nil {
 		return Result{Name: name, Detail: fmt.Sprintf("%d connected (this server does not report maxclients)", n)}

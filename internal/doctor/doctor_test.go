@@ -289,7 +289,7 @@ func TestMaxClientsReached(t *testing.T) {
 	wantEntry(t, find(t, rs, "Reachable"), Fail, "maxclients")
 
 	// From inside (the admin connection), the clients line says the same.
-	wantEntry(t, Clients(ctx, admin), Fail, "maxclients")
+	wantEntry(t, Clients(ctx, admin, true), Fail, "maxclients")
 }
 
 func TestOutOfMemoryWithNoEviction(t *testing.T) {
