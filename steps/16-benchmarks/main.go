@@ -13,8 +13,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 
 	"github.com/redis-go-workbook/workbook/internal/lesson"
@@ -41,20 +41,12 @@ func main() {
 		}
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	srv, err := provision.StartOwned(ctx, os.Stderr)
-	if err != nil {
-		lesson.Fail(err)
-	}
-	fmt.Fprintln(os.Stderr, "benchmarking a throwaway server:", srv.Banner())
-	rdb := srv.NewClient()
-	_, err = benchmark(ctx, os.Stdout, rdb, o)
-	_ = rdb.Close()
-	_ = srv.Close()
-	if err != nil {
-		lesson.Fail(err)
-	}
+	lesson.MainOwned("the benchmark writes many keys, and redis-benchmark's have fixed names", func(ctx context.Context, out io.Writer, srv *provision.Server) error {
+		rdb := srv.NewClient()
+		defer rdb.Close()
+		_, err := benchmark(ctx, out, rdb, o)
+		return err
+	})
 }
 
 func mustGetwd() string {
