@@ -502,7 +502,7 @@ func (a *app) welcome() {
 	bonus := len(a.steps) - a.mainCount()
 	u.printf("%s\n", u.bold(fmt.Sprintf("Redis with Go — a workbook in %d steps", a.mainCount())+plural(bonus, " (+%d bonus)")))
 	u.println("Each step: read the chapter, run its program against Redis, compare its output")
-	u.println("with the expected one, pass its checks, move on. Your progress is saved as you go.")
+	u.println("with the expected one, pass its checks, move on. Progress is saved as you go.")
 	u.println()
 }
 
