@@ -6,6 +6,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
@@ -90,7 +91,7 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 		return nil, err
 	}
 	defer c.Close()
-	defer cleanUp(context.WithoutCancel(ctx), rdb)
+	defer cleanUp(context.WithoutCancel(ctx), rdb, o.RedisBenchmark != "")
 
 	goRates := map[[2]string][]float64{}
 	cRates := map[[2]string][]float64{}
@@ -156,10 +157,16 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 	return results, nil
 }
 
-// cleanUp removes what both clients wrote: go-redis's bench:* keys and
-// redis-benchmark's fixed names.
-func cleanUp(ctx context.Context, rdb *redis.Client) {
-	for _, pattern := range []string{"bench:*", "key:*"} {
+// cleanUp removes what the benchmark wrote: go-redis's bench:* keys and,
+// if it ran, redis-benchmark's: key:<12 digits> (from -r), myhash, mylist
+// and myzset. The patterns are exact, so nothing else is touched.
+func cleanUp(ctx context.Context, rdb *redis.Client, redisBenchmarkRan bool) {
+	patterns := []string{"bench:*"}
+	if redisBenchmarkRan {
+		patterns = append(patterns, "key:"+strings.Repeat("[0-9]", 12))
+		rdb.Unlink(ctx, "myhash", "mylist", "myzset")
+	}
+	for _, pattern := range patterns {
 		iter := rdb.Scan(ctx, 0, pattern, 1000).Iterator()
 		var batch []string
 		for iter.Next(ctx) {
@@ -172,5 +179,4 @@ func cleanUp(ctx context.Context, rdb *redis.Client) {
 			rdb.Unlink(ctx, batch...)
 		}
 	}
-	rdb.Unlink(ctx, "myhash", "mylist", "myzset")
 }

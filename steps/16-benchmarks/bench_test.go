@@ -94,6 +94,7 @@ func TestComparedWithRedisBenchmark(t *testing.T) {
 		t.Skip("skipped: " + noRedisBenchmark)
 	}
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	require.NoError(t, rdb.Set(ctx, "key:mine", "not the benchmark's", 0).Err())
 	o := Options{N: 500, Runs: 1, Concurrency: 4, Pipeline: 100, OutDir: t.TempDir(), RedisBenchmark: path}
 	var out bytes.Buffer
 	results, err := benchmark(ctx, &out, rdb, o)
@@ -116,6 +117,10 @@ func TestComparedWithRedisBenchmark(t *testing.T) {
 	assert.Greater(t, byKey["SET/pipeline 100"].GoRedis, byKey["SET/individual"].GoRedis)
 	assert.Greater(t, byKey["SET/pipeline 100"].RedisBenchmark, byKey["SET/individual"].RedisBenchmark)
 	assert.NotContains(t, out.String(), noRedisBenchmark)
+	// Both clients' keys are gone, and only theirs.
+	keys, err := rdb.Keys(ctx, "*").Result() // a test database: KEYS is fine here
+	require.NoError(t, err)
+	assert.Equal(t, []string{"key:mine"}, keys)
 	checkCSV(t, filepath.Join(o.OutDir, "benchmarks.csv"), results)
 	checkSVG(t, filepath.Join(o.OutDir, "benchmarks.svg"), len(results)+5*len(modes))
 }
