@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
+	"github.com/redis-go-workbook/workbook/internal/provision"
 	"github.com/redis-go-workbook/workbook/internal/testkit"
 )
 
@@ -26,6 +27,15 @@ func requireRedisServer(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		t.Skip("skipped: " + noRedisServer)
+	}
+}
+
+// requireOwnServer skips tests that run SCRIPT FLUSH, which empties the
+// script cache of the whole server, on a server the tests did not start.
+func requireOwnServer(t *testing.T) {
+	t.Helper()
+	if testkit.Mode(t) == provision.URL {
+		t.Skip("skipped: SCRIPT FLUSH empties the script cache of the whole server, and the tests did not start this one (unset " + provision.EnvTestURL + ")")
 	}
 }
 
@@ -167,6 +177,7 @@ func TestCompareAndSwapUnderContention(t *testing.T) {
 // After SCRIPT FLUSH, EVALSHA alone fails with NOSCRIPT; Run falls back to
 // EVAL, which caches the script again.
 func TestScriptRunFallsBackToEval(t *testing.T) {
+	requireOwnServer(t)
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	require.NoError(t, rdb.ScriptFlush(ctx).Err())
 	require.NoError(t, rdb.Set(ctx, "k", "a", 0).Err())
@@ -240,6 +251,7 @@ func TestDashboardRefreshes(t *testing.T) {
 // Part 3 as the learner sees it: the swap succeeds once, then fails, and
 // after SCRIPT FLUSH the fallback to EVAL brings the script back.
 func TestLuaCASDemo(t *testing.T) {
+	requireOwnServer(t)
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	var out bytes.Buffer
 	require.NoError(t, luaCAS(ctx, &out, rdb, testkit.NewClient(t)))
