@@ -131,6 +131,16 @@ func (s *Server) setDirty(c *server.Peer) {
 	}
 }
 
+// setAuthenticated marks the connection as authenticated (HELLO ... AUTH).
+func (s *Server) setAuthenticated(c *server.Peer) {
+	if c.Ctx == nil {
+		c.Ctx = reflect.New(s.layout.ptr.Elem()).Interface()
+	}
+	if v := reflect.ValueOf(c.Ctx); v.Type() == s.layout.ptr {
+		field(v, "authenticated").SetBool(true)
+	}
+}
+
 // queue appends fn to the connection's MULTI queue; EXEC calls it in order,
 // with the lock held, writing its reply into EXEC's array.
 func (s *Server) queue(c *server.Peer, fn func(c *server.Peer, db int)) {

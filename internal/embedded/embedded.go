@@ -235,8 +235,9 @@ type command struct {
 	// pass, when set, leaves this particular call to miniredis (e.g. CLIENT
 	// SETNAME, which miniredis answers well).
 	pass func(args []string) bool
-	// noStats keeps a command out of the op counters (none yet).
-	blocking bool
+	// connection marks HELLO-like commands: allowed before AUTH, run at
+	// once even inside MULTI, refused from scripts.
+	connection bool
 }
 
 func (c command) arityOK(nargs int) bool {
@@ -273,6 +274,10 @@ func (s *Server) hook(c *server.Peer, cmd string, args ...string) bool {
 		if !mine {
 			return false
 		}
+		if spec.connection {
+			c.WriteError("ERR This Redis command is not allowed from script")
+			return true
+		}
 		if !spec.arityOK(len(args)) {
 			c.WriteError(errWrongArgs(cmd))
 			return true
@@ -299,7 +304,7 @@ func (s *Server) hook(c *server.Peer, cmd string, args ...string) bool {
 		s.logIfSlow(cl, c, cmd, args, time.Since(start))
 		return true
 	}
-	if s.password != "" && !st.authenticated {
+	if s.password != "" && !st.authenticated && !spec.connection {
 		c.WriteError("NOAUTH Authentication required.")
 		return true
 	}
@@ -308,7 +313,7 @@ func (s *Server) hook(c *server.Peer, cmd string, args ...string) bool {
 		c.WriteError(errWrongArgs(cmd))
 		return true
 	}
-	if st.inTx {
+	if st.inTx && !spec.connection {
 		s.queue(c, func(p *server.Peer, db int) {
 			spec.run(&call{s: s, c: p, db: db, cmd: cmd, args: args})
 		})

@@ -523,6 +523,36 @@ func TestClients(t *testing.T) {
 	}
 }
 
+func TestHello(t *testing.T) {
+	s, _ := start(t)
+	ctx := ctxT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), ClientName: "from-options"})
+	defer rdb.Close()
+	hello, err := rdb.Do(ctx, "HELLO", "3").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := hello.(map[any]any)
+	if m["version"] != embedded.Version || m["server"] != "redis" || m["proto"] != int64(3) {
+		t.Errorf("HELLO 3 = %v", hello)
+	}
+	if list := rdb.ClientList(ctx).Val(); !strings.Contains(list, "name=from-options") {
+		t.Errorf("go-redis's ClientName is not in CLIENT LIST:\n%s", list)
+	}
+	if err := rdb.Do(ctx, "HELLO", "4").Err(); err == nil || !strings.HasPrefix(err.Error(), "NOPROTO") {
+		t.Errorf("HELLO 4: %v", err)
+	}
+	if _, err := rdb.Eval(ctx, "return redis.call('HELLO', '3')", nil).Result(); err == nil {
+		t.Error("HELLO from a script was accepted")
+	}
+	p, _ := start(t, embedded.WithPassword("secret"))
+	anon := redis.NewClient(&redis.Options{Addr: p.Addr(), Protocol: 2})
+	defer anon.Close()
+	if err := anon.Do(ctx, "HELLO", "3", "AUTH", "default", "wrong").Err(); err == nil || !strings.HasPrefix(err.Error(), "WRONGPASS") {
+		t.Errorf("HELLO with a wrong password: %v", err)
+	}
+}
+
 func TestFeatures(t *testing.T) {
 	s, rdb := start(t)
 	ctx := ctxT(t)

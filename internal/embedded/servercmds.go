@@ -1009,22 +1009,108 @@ func cmdCommandInfo(x *call) {
 	}
 }
 
+// ---- HELLO ----
+
+// cmdHello replaces miniredis's HELLO, which reports version 8.4.0 and
+// drops SETNAME (so go-redis's ClientName option never reached CLIENT LIST).
+func cmdHello(x *call) {
+	version := 2
+	if x.c.Resp3 {
+		version = 3
+	}
+	args := x.args
+	if len(args) > 0 {
+		v, err := strconv.Atoi(args[0])
+		if err != nil {
+			x.c.WriteError("ERR Protocol version is not an integer or out of range")
+			return
+		}
+		if v != 2 && v != 3 {
+			x.c.WriteError("NOPROTO unsupported protocol version")
+			return
+		}
+		version, args = v, args[1:]
+	}
+	var user, pass, name string
+	checkAuth, setName := false, false
+	for len(args) > 0 {
+		switch strings.ToUpper(args[0]) {
+		case "AUTH":
+			if len(args) < 3 {
+				x.c.WriteError(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[0]))
+				return
+			}
+			user, pass, args, checkAuth = args[1], args[2], args[3:], true
+		case "SETNAME":
+			if len(args) < 2 {
+				x.c.WriteError(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[0]))
+				return
+			}
+			name, args, setName = args[1], args[2:], true
+		default:
+			x.c.WriteError(fmt.Sprintf("ERR Syntax error in HELLO option '%s'", args[0]))
+			return
+		}
+	}
+	if checkAuth && !(x.s.password == "" && user == "default") {
+		if user != "default" || pass != x.s.password {
+			x.c.WriteError("WRONGPASS invalid username-password pair or user is disabled.")
+			return
+		}
+		x.s.setAuthenticated(x.c)
+	} else if x.s.password != "" && !x.s.state(x.c).authenticated {
+		x.c.WriteError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+		return
+	}
+	if setName {
+		if strings.ContainsAny(name, " \n\r\t") {
+			x.c.WriteError("ERR Client names cannot contain spaces, newlines or special characters.")
+			return
+		}
+		x.c.ClientName = name
+	}
+	x.c.Resp3 = version == 3
+	id := 0
+	if cl := x.s.client(x.c); cl != nil {
+		id = int(cl.id)
+	}
+	x.c.WriteMapLen(7)
+	x.c.WriteBulk("server")
+	x.c.WriteBulk("redis")
+	x.c.WriteBulk("version")
+	x.c.WriteBulk(Version)
+	x.c.WriteBulk("proto")
+	x.c.WriteInt(version)
+	x.c.WriteBulk("id")
+	x.c.WriteInt(id)
+	x.c.WriteBulk("mode")
+	x.c.WriteBulk("standalone")
+	x.c.WriteBulk("role")
+	x.c.WriteBulk("master")
+	x.c.WriteBulk("modules")
+	writeModules(x)
+}
+
+// writeModules lists Redis 8's bundled JSON as the ReJSON module.
+func writeModules(x *call) {
+	x.c.WriteLen(1)
+	x.c.WriteMapLen(4)
+	x.c.WriteBulk("name")
+	x.c.WriteBulk("ReJSON")
+	x.c.WriteBulk("ver")
+	x.c.WriteInt(80600)
+	x.c.WriteBulk("path")
+	x.c.WriteBulk("")
+	x.c.WriteBulk("args")
+	x.c.WriteLen(0)
+}
+
 // ---- MODULE, DEBUG ----
 
 func cmdModule(x *call) {
 	switch strings.ToUpper(x.args[0]) {
 	case "LIST":
-		// Redis 8 reports its bundled JSON as the ReJSON module.
-		x.c.WriteLen(1)
-		x.c.WriteMapLen(4)
-		x.c.WriteBulk("name")
-		x.c.WriteBulk("ReJSON")
-		x.c.WriteBulk("ver")
-		x.c.WriteInt(80600)
-		x.c.WriteBulk("path")
-		x.c.WriteBulk("")
-		x.c.WriteBulk("args")
-		x.c.WriteLen(0)
+		writeModules(x)
 	default:
 		x.c.WriteError("ERR the embedded server cannot load modules; JSON is built in")
 	}
@@ -1173,6 +1259,7 @@ func serverCommands() map[string]command {
 		"CLIENT":       {arity: -2, run: cmdClient, pass: sub("LIST", "INFO", "ID", "SETINFO")},
 		"MODULE":       {arity: -2, run: cmdModule},
 		"MEMORY":       {arity: -2, run: cmdMemory},
+		"HELLO":        {arity: -1, run: cmdHello, connection: true},
 		"COMMAND":      {arity: -1, run: cmdCommandInfo, pass: sub("INFO")},
 		"DEBUG":        {arity: -2, run: cmdDebug},
 		"MGET":         {arity: -2, run: cmdMGet},
