@@ -58,7 +58,8 @@ Commands:
   N              walk through it from step N
   list           the steps, with your progress
   show N         step N's chapter
-  run N          run step N's program and compare its output with the expected output
+  run N [args]   run step N's program and compare its output with the expected output
+                 (with args, for steps with subcommands: run it with them, no comparison)
   check N|all    run step N's checks (its tests), or every step's
   next           show, run and check the first step you have not finished
   reset [N]      forget your progress on step N, or on every step
@@ -186,6 +187,11 @@ func run(args []string) int {
 		s, ok := a.stepArg(rest)
 		if !ok {
 			return 2
+		}
+		if len(rest) > 1 {
+			// Arguments for the program itself (a step with subcommands):
+			// its output then is not the expected output's run.
+			return exitCode(a.runStep(ctx, s, rest[1:]...).Exited)
 		}
 		return exitCode(a.runAndRecord(ctx, s).Matched)
 	case "check":
@@ -320,6 +326,18 @@ func (a *app) running() *provision.Server {
 // server waits for the session's Redis (with a spinner) and, the first
 // time, says which one it is and why.
 func (a *app) server(ctx context.Context) (*provision.Server, error) {
+	select {
+	case <-a.srvReady:
+		if a.srvErr != nil && a.announced {
+			// The last attempt failed and the learner was told why; they
+			// may have fixed it since (`make up` in another terminal):
+			// try again rather than repeat an old error.
+			a.srvOnce, a.srvReady, a.srvErr, a.announced = sync.Once{}, make(chan struct{}), nil, false
+			a.srvLog.Reset()
+			a.srvStarted.Store(false)
+		}
+	default:
+	}
 	a.startServer(ctx)
 	select {
 	case <-a.srvReady:

@@ -262,7 +262,7 @@ func (a *app) startScreen(ctx context.Context, start int) (workbook.Step, bool) 
 				a.explain(ctx, err.Error())
 				u.println(u.dim("Running the doctor to find out why:"))
 				a.runDoctor(ctx, false)
-				u.println(u.dim("You can still read the chapters; fix the problem above, then quit and start again."))
+				u.println(u.dim("You can still read the chapters; fix the problem above, then press r on a step: the runner tries again."))
 			}
 			continue
 		case kk, ok := <-u.keys:
