@@ -10,6 +10,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/redis-go-workbook/workbook/internal/embedded"
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
@@ -256,4 +258,37 @@ func BenchmarkFirstScreen(b *testing.B) {
 		tty.Close()
 		b.StartTimer()
 	}
+}
+
+// A learner whose server is down gets the doctor, starts the server, and
+// presses r: the runner tries again instead of repeating the old error.
+func TestServerDownThenUp(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: compiles and runs step 1")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	env := append(e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "REDIS_URL=redis://"+addr+"/0", "WORKBOOK_REDIS=url")
+	s := startRunner(t, env)
+	s.waitFor(`✗ Reachable`, 30*time.Second)
+	s.waitFor(`connection refused`, 10*time.Second)
+	s.waitFor(`Enter: open step 1`, 10*time.Second)
+
+	// The learner starts a server where REDIS_URL points.
+	srv, err := embedded.Start(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	s.press("\r")
+	s.waitFor(`Step 1 · (\d+%|end|Enter:)`, 10*time.Second)
+	s.press("r")
+	s.expect(`Redis: using`, 30*time.Second)
+	s.expect(`the output matches the expected output`, 2*time.Minute)
+	s.press("q")
+	s.waitExit(20 * time.Second)
 }
