@@ -172,8 +172,7 @@ func run(args []string) int {
 		if u.interactive {
 			return a.interactive(ctx, 0)
 		}
-		a.welcome()
-		return a.next(ctx)
+		return a.walkWithoutKeys(ctx)
 	case "list", "ls":
 		a.printList(a.prog.Resume(a.steps))
 		return 0
@@ -484,6 +483,15 @@ func (a *app) walk(ctx context.Context, s workbook.Step) int {
 		}
 	}
 	return exitCode(passed && (res.Matched || res.Exited && !res.Golden))
+}
+
+// walkWithoutKeys is `go run ./runner` without a terminal: the welcome,
+// the list, then the first unfinished step, walked through.
+func (a *app) walkWithoutKeys(ctx context.Context) int {
+	a.welcome()
+	a.printList(a.prog.FirstUnfinished(a.steps))
+	a.ui.println()
+	return a.next(ctx)
 }
 
 // next walks through the first step not finished yet.

@@ -42,8 +42,7 @@ func (a *app) interactive(ctx context.Context, start int) int {
 	}
 	if err := u.startKeys(); err != nil {
 		u.interactive = false
-		a.welcome()
-		return a.next(ctx)
+		return a.walkWithoutKeys(ctx)
 	}
 	if start == 0 {
 		start = a.prog.Resume(a.steps)
