@@ -57,6 +57,8 @@ type Server struct {
 	pending  map[string]*client // by injected token, until the hook sees it
 	clients  map[*server.Peer]*client
 	config   map[string]string
+	scans    map[uint64]*scanWalk // SCAN walks in progress, by cursor
+	scanID   uint64
 	slowlog  []slowEntry
 	slowID   int64
 	stats    stats
@@ -116,6 +118,7 @@ func Start(addr string, opts ...Option) (*Server, error) {
 		clients:  map[*server.Peer]*client{},
 		config:   defaultConfig(),
 		fieldExp: map[string]int64{},
+		scans:    map[uint64]*scanWalk{},
 	}
 	s.stats.init()
 	s.cmds = map[string]command{}

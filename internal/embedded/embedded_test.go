@@ -592,6 +592,60 @@ func TestCommandInfo(t *testing.T) {
 	}
 }
 
+func TestScanPages(t *testing.T) {
+	_, rdb := start(t)
+	ctx := ctxT(t)
+	for i := 0; i < 25; i++ {
+		rdb.Set(ctx, fmt.Sprintf("user:%02d", i), i, 0)
+	}
+	rdb.Set(ctx, "other", 1, 0)
+	seen := map[string]int{}
+	var cursor uint64
+	calls := 0
+	for {
+		page, next, err := rdb.Scan(ctx, cursor, "user:*", 10).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		calls++
+		if len(page) > 10 {
+			t.Errorf("a page of %d keys with COUNT 10", len(page))
+		}
+		for _, k := range page {
+			seen[k]++
+		}
+		if calls == 1 {
+			rdb.Del(ctx, "user:24") // a key deleted mid-walk may or may not come back
+		}
+		if cursor = next; cursor == 0 {
+			break
+		}
+	}
+	if calls != 3 {
+		t.Errorf("26 keys, COUNT 10: %d calls, want 3", calls)
+	}
+	for i := 0; i < 24; i++ {
+		if k := fmt.Sprintf("user:%02d", i); seen[k] != 1 {
+			t.Errorf("%s returned %d times, want once", k, seen[k])
+		}
+	}
+	if seen["other"] != 0 {
+		t.Error("MATCH user:* returned other")
+	}
+	n := 0
+	iter := rdb.Scan(ctx, 0, "", 3).Iterator()
+	for iter.Next(ctx) {
+		n++
+	}
+	if iter.Err() != nil || n != 25 {
+		t.Errorf("go-redis's Iterator saw %d keys (%v), want 25", n, iter.Err())
+	}
+	page, next, err := rdb.Scan(ctx, 987654, "", 10).Result()
+	if err != nil || next != 0 || len(page) != 0 {
+		t.Errorf("an unknown cursor: %v %d %v, want an empty last page", page, next, err)
+	}
+}
+
 func TestPersistenceIsRefusedClearly(t *testing.T) {
 	_, rdb := start(t)
 	ctx := ctxT(t)

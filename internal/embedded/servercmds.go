@@ -1174,36 +1174,134 @@ func cmdType(x *call) {
 	x.c.WriteInline(t)
 }
 
-// cmdScanType handles SCAN ... TYPE t, which must know JSON keys apart from
-// strings.
-func cmdScanType(x *call) {
-	args := append([]string(nil), x.args...)
-	want := ""
-	for i := 1; i+1 < len(args); i++ {
-		if strings.EqualFold(args[i], "TYPE") {
-			want = strings.ToLower(args[i+1])
-			if want == "rejson-rl" {
-				args[i+1] = "string"
-			}
-		}
-	}
-	r, ok := x.do(append([]string{"SCAN"}, args...)...).([]any)
-	if !ok || len(r) != 2 {
-		x.forward(append([]string{"SCAN"}, x.args...)...)
+// scanWalk is one SCAN iteration in progress: a snapshot of the database's
+// keys, and which of them the walk's MATCH and TYPE select.
+type scanWalk struct {
+	db   int
+	keys []string
+	want []bool
+	pos  int
+	used time.Time
+}
+
+// maxScanWalks bounds the walks kept for clients that never finish theirs.
+const maxScanWalks = 256
+
+// cmdScan pages through the keys as Redis does, COUNT keys visited per
+// call (miniredis answers every key at once, whatever COUNT says, and the
+// lessons count the calls a walk takes). Like Redis, a page holds only the
+// visited keys that match, so it may be empty before the walk is over. The
+// walk goes over a snapshot taken at cursor 0: every key present
+// throughout is returned exactly once, which is Redis's guarantee.
+func cmdScan(x *call) {
+	cursor, err := strconv.ParseUint(x.args[0], 10, 64)
+	if err != nil {
+		x.c.WriteError("ERR invalid cursor")
 		return
 	}
-	cursor, _ := asString(r[0])
-	var keys []string
-	for _, k := range asStrings(r[1]) {
-		v, _ := asString(x.do("GET", k))
-		isJSON := isJSONValue(v)
-		if (want == "rejson-rl" && isJSON) || (want == "string" && !isJSON) {
-			keys = append(keys, k)
+	match, typ, count := "*", "", 10
+	for i := 1; i < len(x.args); i++ {
+		opt := strings.ToUpper(x.args[i])
+		if i+1 >= len(x.args) || (opt != "MATCH" && opt != "COUNT" && opt != "TYPE") {
+			x.c.WriteError(msgSyntax)
+			return
+		}
+		i++
+		switch opt {
+		case "MATCH":
+			match = x.args[i]
+		case "TYPE":
+			typ = strings.ToLower(x.args[i])
+		case "COUNT":
+			n, err := strconv.Atoi(x.args[i])
+			if err != nil {
+				x.c.WriteError(msgNotInt)
+				return
+			}
+			if n < 1 {
+				x.c.WriteError(msgSyntax)
+				return
+			}
+			count = n
 		}
 	}
+	s := x.s
+	var w *scanWalk
+	if cursor != 0 {
+		s.mu.Lock()
+		w = s.scans[cursor]
+		delete(s.scans, cursor)
+		s.mu.Unlock()
+		if w == nil || w.db != x.db {
+			// An unknown (or finished) cursor ends the walk.
+			x.c.WriteLen(2)
+			x.c.WriteBulk("0")
+			x.c.WriteLen(0)
+			return
+		}
+	} else {
+		keys := asStrings(x.do("KEYS", "*"))
+		sort.Strings(keys)
+		ok := x.matchingKeys(match, typ)
+		w = &scanWalk{db: x.db, keys: keys, want: make([]bool, len(keys))}
+		for i, k := range keys {
+			w.want[i] = ok[k]
+		}
+	}
+	end := min(w.pos+count, len(w.keys))
+	page := []string{}
+	for i := w.pos; i < end; i++ {
+		if w.want[i] {
+			page = append(page, w.keys[i])
+		}
+	}
+	w.pos, w.used = end, time.Now()
+	next := "0"
+	if end < len(w.keys) {
+		s.mu.Lock()
+		if len(s.scans) >= maxScanWalks {
+			var oldest uint64
+			for id, o := range s.scans {
+				if oldest == 0 || o.used.Before(s.scans[oldest].used) {
+					oldest = id
+				}
+			}
+			delete(s.scans, oldest)
+		}
+		s.scanID++
+		s.scans[s.scanID] = w
+		next = strconv.FormatUint(s.scanID, 10)
+		s.mu.Unlock()
+	}
 	x.c.WriteLen(2)
-	x.c.WriteBulk(cursor)
-	x.c.WriteStrings(keys)
+	x.c.WriteBulk(next)
+	x.c.WriteStrings(page)
+}
+
+// matchingKeys is the set of keys SCAN's MATCH and TYPE select, using
+// miniredis's glob matching; JSON keys are told apart from strings here.
+func (x *call) matchingKeys(match, typ string) map[string]bool {
+	args := []string{"SCAN", "0", "MATCH", match}
+	if typ == "rejson-rl" {
+		args = append(args, "TYPE", "string")
+	} else if typ != "" {
+		args = append(args, "TYPE", typ)
+	}
+	out := map[string]bool{}
+	r, _ := x.do(args...).([]any)
+	if len(r) != 2 {
+		return out
+	}
+	for _, k := range asStrings(r[1]) {
+		if typ == "rejson-rl" || typ == "string" {
+			v, _ := asString(x.do("GET", k))
+			if isJSONValue(v) != (typ == "rejson-rl") {
+				continue
+			}
+		}
+		out[k] = true
+	}
+	return out
 }
 
 // cmdNoPersistence answers the persistence commands: the embedded server
@@ -1269,14 +1367,7 @@ func serverCommands() map[string]command {
 		"SAVE":         {arity: 1, run: cmdNoPersistence},
 		"BGSAVE":       {arity: -1, run: cmdNoPersistence},
 		"BGREWRITEAOF": {arity: 1, run: cmdNoPersistence},
-		"SCAN": {arity: -2, run: cmdScanType, pass: func(args []string) bool {
-			for i := 1; i+1 < len(args); i++ {
-				if strings.EqualFold(args[i], "TYPE") {
-					return false
-				}
-			}
-			return true
-		}},
+		"SCAN":         {arity: -2, run: cmdScan},
 		"SET": {arity: -3, run: cmdStringGuard, pass: func(args []string) bool {
 			for _, a := range args[min(2, len(args)):] {
 				if strings.EqualFold(a, "GET") {
