@@ -458,7 +458,7 @@ func TestSlowlog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(logs) != 1 || logs[0].Args[0] != "DEBUG" || logs[0].Duration < 20*time.Millisecond {
+	if len(logs) != 1 || !strings.EqualFold(logs[0].Args[0], "debug") || logs[0].Duration < 20*time.Millisecond {
 		t.Fatalf("SLOWLOG GET = %+v, want the DEBUG SLEEP", logs)
 	}
 	rdb.ConfigSet(ctx, "slowlog-log-slower-than", "0")

@@ -127,10 +127,9 @@ func (s *Server) logIfSlow(cl *client, c *server.Peer, cmd string, args []string
 		}
 		kept = append(kept, a)
 	}
+	// Redis logs argv as the client sent it; the hook only sees the name
+	// upper-cased, so it is logged in lower case, as go-redis sends it.
 	kept[0] = strings.ToLower(kept[0])
-	if len(args) > 0 {
-		kept[0] = cmdName(cmd, args)
-	}
 	e := slowEntry{id: s.slowID, at: time.Now(), micros: d.Microseconds(), args: kept}
 	if cl != nil {
 		e.addr = cl.addr
@@ -142,10 +141,6 @@ func (s *Server) logIfSlow(cl *client, c *server.Peer, cmd string, args []string
 		s.slowlog = s.slowlog[:max]
 	}
 }
-
-// cmdName is the command as the slow log shows its first word: the name as
-// the client wrote it (Redis logs argv as received).
-func cmdName(cmd string, args []string) string { return cmd }
 
 func cmdSlowlog(x *call) {
 	s := x.s
