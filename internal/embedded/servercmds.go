@@ -445,8 +445,8 @@ func (x *call) keyspace() []dbInfo {
 		keys := asStrings(y.do("KEYS", "*"))
 		// Look at every key of a small database, a sample of a big one.
 		sample := keys
-		if len(sample) > 2000 {
-			sample = sample[:2000]
+		if len(sample) > 500 {
+			sample = sample[:500]
 		}
 		var bytes int64
 		exp := 0
