@@ -54,23 +54,27 @@ const usage = `The Redis-with-Go workbook.
 Usage: go run ./runner [flags] [command]
 
 Commands:
-  (none)         walk through the workbook from where you left off
-  N              walk through it from step N
-  list           the steps, with your progress
-  show N         step N's chapter
-  run N [args]   run step N's program and compare its output with the expected output
-                 (with args, for steps with subcommands: run it with them, no comparison)
-  check N|all    run step N's checks (its tests), or every step's
-  next           show, run and check the first step you have not finished
-  reset [N]      forget your progress on step N, or on every step
-  doctor         check Go, .env, Docker, redis-server and the Redis server, with fixes
-  embedded       run the embedded Redis until Ctrl-C (-addr 127.0.0.1:6379)
+  (none)            walk through the workbook from where you left off
+  N                 walk through it from step N
+  list              the steps, with your progress
+  show N            step N's chapter
+  run N             run step N's program; compare its output with the expected one
+  run N -- ARGS     run it with arguments (steps with subcommands); no comparison
+  check N|all       run step N's checks (its tests), or every step's
+  next              show, run and check the first step you have not finished
+  reset [N]         forget your progress on step N, or on every step
+  doctor            check Go, .env, Docker, redis-server and the Redis server
+  embedded [-addr]  run the embedded Redis until Ctrl-C (default 127.0.0.1:6379)
 
 Flags:
-  --no-input     never wait for a key (also when stdin is not a terminal); the
-                 exit status says whether everything passed
-  --no-color     no colours (so does NO_COLOR=1)
-  -v             show passing subtests too
+  --no-input        never wait for a key (also when stdin is not a terminal);
+                    the exit status says whether everything passed
+  --no-color        no colours (so does NO_COLOR=1)
+  -v                show passing subtests too
+
+Keys (interactive): Enter does the next thing (run, check, next step);
+r run · c check · n/→ next · p/← previous · h hint · g or 1-9 go to step ·
+v view the chapter · l list · d doctor · ? help · q quit.
 
 Progress is saved in .workbook/progress.json (WORKBOOK_PROGRESS overrides).
 `
@@ -105,6 +109,9 @@ func run(args []string) int {
 	var rest []string
 	for i := 0; i < len(args); i++ {
 		switch a := args[i]; a {
+		case "--": // the rest is for the step's program (run N -- args)
+			rest = append(rest, args[i+1:]...)
+			i = len(args)
 		case "--no-input", "-no-input":
 			noInput = true
 		case "--no-color", "-no-color", "--no-colour":
