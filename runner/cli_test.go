@@ -171,3 +171,22 @@ func TestEmbeddedCommandServesUntilStopped(t *testing.T) {
 		t.Fatalf("Ctrl-C (SIGTERM) must end it cleanly: %v", cmd.ProcessState)
 	}
 }
+
+// BenchmarkRunStepAgain measures `runner run 1` once the step is built:
+// finding a server, a cached build, the run and the comparison. The Go
+// build cache is what keeps a repeat quick.
+func BenchmarkRunStepAgain(b *testing.B) {
+	bin := buildRunner(b)
+	env := e2eEnv(b, filepath.Join(b.TempDir(), "p.json"))
+	run := func() {
+		cmd := exec.Command(bin, "run", "1")
+		cmd.Env = env
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("%v\n%s", err, out)
+		}
+	}
+	run() // the first build is not what this measures
+	for b.Loop() {
+		run()
+	}
+}

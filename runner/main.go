@@ -86,7 +86,7 @@ type app struct {
 	steps   []workbook.Step
 	prog    *workbook.Progress
 	verbose bool
-	binDir  string // compiled step programs, removed on exit
+	binDir  string // compiled step programs (.workbook/bin)
 	stopped bool   // the learner stopped the last checks with a key
 
 	// The session's Redis, started once in the background and shared by
@@ -300,9 +300,6 @@ func (a *app) cleanup() {
 		}
 	}
 	provision.CloseAll()
-	if a.binDir != "" {
-		_ = os.RemoveAll(a.binDir)
-	}
 }
 
 // startServer begins finding or starting the session's Redis in the
