@@ -31,6 +31,7 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/features"
 	"github.com/redis-go-workbook/workbook/internal/provision"
+	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
 // Status is how a finding looks: ✓, !, ✗, or a neutral note.
@@ -359,11 +360,30 @@ func Features(set features.Set) []Result {
 			if _, how, ok := strings.Cut(msg, ": "); ok {
 				r.Fix = how
 			}
-			r.Detail = "missing on " + set.Server + " (the steps that use it say so and stop)"
+			r.Detail = "missing on " + set.Server + neededBy(f)
 		}
 		out = append(out, r)
 	}
 	return out
+}
+
+// neededBy names the steps whose manifest entry requires f.
+func neededBy(f features.Feature) string {
+	var nums []string
+	for _, s := range workbook.Steps() {
+		for _, r := range s.Requires {
+			if r == f {
+				nums = append(nums, strconv.Itoa(s.Number))
+			}
+		}
+	}
+	switch len(nums) {
+	case 0:
+		return " (the steps that use it say so and stop)"
+	case 1:
+		return " (step " + nums[0] + " needs it, and says so and stops)"
+	}
+	return " (steps " + strings.Join(nums, ", ") + " need it, and say so and stop)"
 }
 
 func featureName(f features.Feature) string {
