@@ -296,6 +296,11 @@ func (a *app) cleanup() {
 		// wait for it: a container outlives the process that started it.
 		<-a.srvReady
 		if a.srv != nil {
+			if a.srv.Mode == provision.Container {
+				sp := a.ui.spin("stopping the Redis container") // about a second: say so
+				_ = a.srv.Close()
+				sp.stop()
+			}
 			_ = a.srv.Close()
 		}
 	}
