@@ -28,11 +28,11 @@ const (
 	// Eviction is a real maxmemory limit with eviction policies and OOM errors.
 	Eviction Feature = "maxmemory eviction and OOM errors"
 	// MaxClients is a real maxclients limit that refuses extra connections.
-	MaxClients Feature = "a maxclients limit"
+	MaxClients Feature = "maxclients limit"
 	// Persistence is RDB/AOF persistence to disk (and MISCONF on failure).
 	Persistence Feature = "persistence (RDB snapshots, AOF)"
 	// Slowlog is SLOWLOG GET/RESET.
-	Slowlog Feature = "the slow log (SLOWLOG)"
+	Slowlog Feature = "slow log (SLOWLOG)"
 )
 
 // All lists every feature, in the order reports show them.
@@ -95,14 +95,14 @@ func (s Set) clone() Set {
 // it. It is what a skipped test and a refusing step print.
 func (s Set) Missing(f Feature) string {
 	if why, ok := s.withheld[f]; ok {
-		return fmt.Sprintf("%s is not used on %s: %s", f, s.Server, why)
+		return fmt.Sprintf("not using %s on %s: %s", f, s.Server, why)
 	}
 	advice := howToGet(f)
 	if strings.Contains(s.Server, "embedded") {
 		// Don't send someone to the server they are already on.
 		advice, _, _ = strings.Cut(advice, ", or use the embedded server")
 	}
-	return fmt.Sprintf("%s is not available on %s: %s", f, s.Server, advice)
+	return fmt.Sprintf("no %s on %s: %s", f, s.Server, advice)
 }
 
 func howToGet(f Feature) string {

@@ -25,7 +25,7 @@ func TestInfoField(t *testing.T) {
 
 func TestMissingSaysWhatWhereAndHow(t *testing.T) {
 	real := NewSet("Redis 8.0.2 from redis-server", "8.0.2", HashFieldEx)
-	assert.Equal(t, "JSON documents (JSON.SET, JSON.GET) is not available on Redis 8.0.2 from redis-server: run `make up` for Redis 8.6 (JSON is built in), or use the embedded server (WORKBOOK_REDIS=embedded)", real.Missing(JSON))
+	assert.Equal(t, "no JSON documents (JSON.SET, JSON.GET) on Redis 8.0.2 from redis-server: run `make up` for Redis 8.6 (JSON is built in), or use the embedded server (WORKBOOK_REDIS=embedded)", real.Missing(JSON))
 
 	embedded := NewSet("the embedded server", "8.6.0")
 	assert.NotContains(t, embedded.Missing(HashFieldEx), "use the embedded server", "never advise the server in use")
@@ -34,5 +34,5 @@ func TestMissingSaysWhatWhereAndHow(t *testing.T) {
 	withheld := real.With(Config, true).Withhold(Config, "tests change it server-wide")
 	assert.False(t, withheld.Has(Config))
 	assert.True(t, real.With(Config, true).Has(Config), "Withhold returns a copy")
-	assert.Contains(t, withheld.Missing(Config), "is not used on Redis 8.0.2 from redis-server: tests change it server-wide")
+	assert.Contains(t, withheld.Missing(Config), "not using CONFIG GET/SET on Redis 8.0.2 from redis-server: tests change it server-wide")
 }

@@ -40,7 +40,7 @@ func TestRefusesWithoutJSON(t *testing.T) {
 	require.Error(t, err)
 	msg := err.Error()
 	assert.NotContains(t, msg, "\n", "one line")
-	assert.Contains(t, msg, string(features.JSON)+" is not available on Redis ")
+	assert.Contains(t, msg, "no "+string(features.JSON)+" on Redis ")
 	assert.Contains(t, msg, rdb.Options().Addr)
 	assert.Contains(t, msg, "make up")
 	assert.Contains(t, msg, "WORKBOOK_REDIS=embedded")
