@@ -292,3 +292,19 @@ func TestServerDownThenUp(t *testing.T) {
 	s.press("q")
 	s.waitExit(20 * time.Second)
 }
+
+// NO_COLOR on a terminal: marks and layout stay, colours go.
+func TestNoColorOnATerminal(t *testing.T) {
+	env := append(e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "NO_COLOR=1")
+	s := startRunner(t, env, "show", "1")
+	s.waitFor(`Step 1 of`, 20*time.Second)
+	s.press("G")
+	s.press("q")
+	s.waitExit(20 * time.Second)
+	s.mu.Lock()
+	raw := s.out.String()
+	s.mu.Unlock()
+	if m := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|9[0-7]|38;[25])[0-9;]*m`).FindString(raw); m != "" {
+		t.Fatalf("a colour code %q with NO_COLOR set", m)
+	}
+}
