@@ -42,10 +42,13 @@ func buildRunner(tb testing.TB) string {
 }
 
 // e2eEnv is the environment of a runner under test: its own progress file,
-// and a server mode that needs no Docker unless the caller chose one.
+// and a server mode that needs no Docker unless the caller chose one. In url
+// mode (tests pointed at an explicit server) the runner still starts its own
+// server: the explicit database belongs to the test packages that claim it,
+// and a runner is a main, which would look for REDIS_URL instead.
 func e2eEnv(tb testing.TB, progress string) []string {
 	env := append(os.Environ(), workbook.EnvProgress+"="+progress, "TERM=xterm-256color", "NO_COLOR=")
-	if os.Getenv("WORKBOOK_REDIS") == "" {
+	if m := os.Getenv("WORKBOOK_REDIS"); m == "" || m == "url" {
 		mode := "embedded"
 		if _, err := exec.LookPath("redis-server"); err == nil {
 			mode = "binary"
