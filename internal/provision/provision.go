@@ -22,6 +22,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -78,8 +79,10 @@ type Server struct {
 	// may flush it freely.
 	Owned bool
 
-	base    *redis.Options // the learner's timeouts and pool size, for an explicit server
-	closeFn func() error
+	base      *redis.Options // the learner's timeouts and pool size, for an explicit server
+	closeFn   func() error
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Options are go-redis options for this server: a fresh copy each call.
@@ -109,14 +112,16 @@ func (s *Server) Banner() string {
 
 // Close stops a server the workbook started; for an explicit server it only
 // releases what the workbook held.
+// It is safe to call more than once and from several goroutines (a signal
+// handler and a deferred Close may race).
 func (s *Server) Close() error {
-	unregister(s)
-	if s.closeFn == nil {
-		return nil
-	}
-	fn := s.closeFn
-	s.closeFn = nil
-	return fn()
+	s.closeOnce.Do(func() {
+		unregister(s)
+		if s.closeFn != nil {
+			s.closeErr = s.closeFn()
+		}
+	})
+	return s.closeErr
 }
 
 // Start finds or starts a Redis for purpose. log receives one line for each

@@ -21,11 +21,16 @@ func register(s *Server) {
 	mu.Unlock()
 	watching.Do(func() {
 		sig := make(chan os.Signal, 1)
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		// SIGHUP too: closing the terminal must not leave a container behind.
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 		go func() {
-			<-sig
+			s := <-sig
 			CloseAll()
-			os.Exit(130)
+			code := 130 // 128 + SIGINT, as a shell reports it
+			if n, ok := s.(syscall.Signal); ok {
+				code = 128 + int(n)
+			}
+			os.Exit(code)
 		}()
 	})
 }
