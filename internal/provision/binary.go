@@ -32,7 +32,7 @@ func startBinary(ctx context.Context) (*Server, error) {
 }
 
 func startBinaryOnce(ctx context.Context, path string) (*Server, error) {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +85,8 @@ func startBinaryOnce(ctx context.Context, path string) (*Server, error) {
 	return srv, nil
 }
 
-func freePort() (int, error) {
+// FreePort asks the kernel for a free loopback port.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
+	"github.com/redis-go-workbook/workbook/internal/provision"
 )
 
 // masterName is the name the sentinels know the master by; clients ask
@@ -136,7 +136,7 @@ func (t *topology) logTail(s *instance) string {
 
 // startServer starts a plain redis-server: no persistence, loopback only.
 func (t *topology) startServer(ctx context.Context, name string, args ...string) (*instance, error) {
-	port, err := freePort()
+	port, err := provision.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -152,7 +152,7 @@ func (t *topology) startServer(ctx context.Context, name string, args ...string)
 // its configuration file as it learns about the others, so each one gets a
 // file of its own.
 func (t *topology) startSentinel(ctx context.Context, n int) (*instance, error) {
-	port, err := freePort()
+	port, err := provision.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -399,18 +399,4 @@ func waitFor(ctx context.Context, within time.Duration, what string, cond func()
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("no TCP port")
-	}
-	return addr.Port, nil
 }
