@@ -48,7 +48,12 @@ type Set struct {
 	// withheld explains features the server has but the workbook will not
 	// use, e.g. CONFIG SET on a server that belongs to the learner.
 	withheld map[Feature]string
+	embedded bool
 }
+
+// Embedded reports whether the server is the workbook's embedded server
+// (reached over TCP, e.g. by a step the runner started).
+func (s Set) Embedded() bool { return s.embedded }
 
 // NewSet builds a Set by hand: for servers whose abilities are known without
 // asking (the embedded server states them itself).
@@ -81,6 +86,7 @@ func (s Set) Withhold(f Feature, why string) Set {
 
 func (s Set) clone() Set {
 	c := NewSet(s.Server, s.Version)
+	c.embedded = s.embedded
 	for k, v := range s.has {
 		c.has[k] = v
 	}
@@ -124,6 +130,7 @@ func Detect(ctx context.Context, rdb redis.UniversalClient, server string) (Set,
 		return Set{}, err
 	}
 	s := NewSet(server, InfoField(info, "redis_version"))
+	s.embedded = InfoField(info, "workbook_embedded") == "1"
 	s.has[JSON] = commandExists(ctx, rdb, "json.set")
 	s.has[HashFieldTTL] = commandExists(ctx, rdb, "hexpire")
 	s.has[HashFieldEx] = commandExists(ctx, rdb, "hsetex") && commandExists(ctx, rdb, "hgetdel")
@@ -133,7 +140,7 @@ func Detect(ctx context.Context, rdb redis.UniversalClient, server string) (Set,
 		// workbook's embedded server answers CONFIG too but enforces none of
 		// them; it says so with a "workbook_embedded:1" line in INFO server
 		// (see internal/embedded/servercmds.go).
-		real := InfoField(info, "workbook_embedded") != "1"
+		real := !s.embedded
 		s.has[Eviction], s.has[MaxClients], s.has[Persistence] = real, real, real
 	}
 	if err := rdb.Do(ctx, "SLOWLOG", "LEN").Err(); err == nil {

@@ -104,7 +104,7 @@ func (s *Server) NewClient() *redis.Client { return redis.NewClient(s.Options())
 // Banner is the one line that tells the learner which Redis is in use.
 func (s *Server) Banner() string {
 	line := "using " + s.Description
-	if s.Mode == Embedded || s.Mode == Binary && !features.AtLeast(s.Features.Version, 8, 0) {
+	if s.Mode == Embedded || s.Features.Embedded() || !features.AtLeast(s.Features.Version, 8, 0) {
 		line += " — " + GetRealRedis
 	}
 	return line
@@ -223,6 +223,10 @@ func describe(ctx context.Context, srv *Server, where string) error {
 		return err
 	}
 	srv.Description = fmt.Sprintf("Redis %s %s", set.Version, where)
+	if set.Embedded() {
+		// e.g. the runner's embedded server, handed to a step as REDIS_URL
+		srv.Description = fmt.Sprintf("the embedded server (emulating Redis %s) %s", set.Version, where)
+	}
 	set.Server = srv.Description
 	srv.Features = set
 	return nil

@@ -128,6 +128,7 @@ func TestTestsIgnoreTheLearnersDotEnv(t *testing.T) {
 	require.NoError(t, err)
 	defer main.Close()
 	assert.Equal(t, URL, main.Mode, "mains do use the learner's server")
+	assert.Contains(t, main.Description, "the embedded server (emulating Redis", "an embedded server reached by URL still says what it is")
 }
 
 // A test server that already holds data is refused, and its data survives.
