@@ -52,10 +52,15 @@ bench: ## measure go-redis beside redis-benchmark (table, bench/benchmarks.csv a
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 .PHONY: up
-up: ## start Redis 8.6 with Docker Compose on 127.0.0.1:6379
-	@test -n "$(COMPOSE)" || { echo "Docker Compose not found: install Docker Desktop or docker-compose"; exit 2; }
-	$(COMPOSE) up -d --wait 2>/dev/null || $(COMPOSE) up -d
-	@echo "Redis is starting on 127.0.0.1:6379; check with: redis-cli ping"
+up: ## start Redis 8.6 with Docker Compose on 127.0.0.1:6379 and wait until it answers
+	@test -n "$(COMPOSE)" || { echo "Docker Compose not found: install Docker Desktop, or the docker-compose package"; exit 2; }
+	$(COMPOSE) up -d
+	@# Compose v1 has no --wait: poll the healthcheck the same way for both.
+	@for i in $$(seq 60); do \
+	  status=$$(docker inspect -f '{{.State.Health.Status}}' workbook-redis 2>/dev/null); \
+	  if [ "$$status" = healthy ]; then echo "Redis is up on 127.0.0.1:$${REDIS_PORT:-6379} (make down stops it)"; exit 0; fi; \
+	  sleep 1; \
+	done; echo "Redis did not become healthy in 60s: see 'docker logs workbook-redis'"; exit 1
 
 .PHONY: down
 down: ## stop the Compose Redis (the data volume is kept)
