@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/gofrs/flock"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/config"
 	"github.com/redis-go-workbook/workbook/internal/features"
@@ -108,7 +111,7 @@ func claimForTests(ctx context.Context, srv *Server, cfg config.Config) error {
 // findLocal returns a Redis already answering at the default address, which
 // is where `make up` publishes it. Only mains look there: tests never use a
 // server they did not start or were not pointed at.
-func findLocal(ctx context.Context, purpose Purpose) *Server {
+func findLocal(ctx context.Context, purpose Purpose, log io.Writer) *Server {
 	cfg, _, err := configuredExplicit(purpose) // for REDIS_PASSWORD and timeouts, if set
 	if err != nil {
 		return nil
@@ -116,6 +119,10 @@ func findLocal(ctx context.Context, purpose Purpose) *Server {
 	cfg.Host, cfg.Port = "127.0.0.1", 6379
 	url := cfg.URL()
 	if err := ping(ctx, url, 300*time.Millisecond); err != nil {
+		var reply redis.Error
+		if errors.As(err, &reply) { // it answered, but refused us (NOAUTH, WRONGPASS)
+			fmt.Fprintf(log, "a Redis at %s refused the workbook (%v): set REDIS_PASSWORD in .env to use it; trying other sources\n", DefaultLocalAddr, err)
+		}
 		return nil
 	}
 	srv := &Server{Mode: URL, URL: url, base: cfg.Options()}

@@ -173,7 +173,7 @@ func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Ser
 		return srv, err
 	}
 	if purpose == ForMain {
-		if srv := findLocal(ctx, purpose); srv != nil {
+		if srv := findLocal(ctx, purpose, log); srv != nil {
 			return srv, nil
 		}
 	}
