@@ -14,7 +14,7 @@ step_dir = $(firstword $(wildcard steps/$(shell printf '%02d' $(1))-*))
 help: ## list the commands
 	@echo "The Redis-with-Go workbook. Start with: go run ./runner"
 	@echo
-	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  make \1|\2/' | column -t -s '|'
+	@grep -hE '^[a-zA-Z%_-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([^:]+):.*## (.*)/  make \1|\2/; s/%/N/' | column -t -s '|'
 
 .PHONY: run
 run: ## walk through the workbook (same as: go run ./runner)
