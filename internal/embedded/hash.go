@@ -85,6 +85,42 @@ func (x *call) hashKind(key string) string {
 	return msgWrongType
 }
 
+// hashOrNone checks that key holds a hash or nothing. ok is false once it
+// has answered WRONGTYPE itself; exists says whether the hash is there.
+func (x *call) hashOrNone(key string) (exists, ok bool) {
+	switch x.hashKind(key) {
+	case "":
+		return true, true
+	case "none":
+		return false, true
+	}
+	x.c.WriteError(msgWrongType)
+	return false, false
+}
+
+// hashForFields is hashOrNone for the commands that answer one integer per
+// field (HEXPIRE, HTTL, HPERSIST...): a missing key answers -2 for each of
+// its n fields. ok is false once it has replied.
+func (x *call) hashForFields(key string, n int) bool {
+	exists, ok := x.hashOrNone(key)
+	if ok && !exists {
+		writeInts(x, n, -2)
+		return false
+	}
+	return ok
+}
+
+// fieldsArg is parseFields on the command's arguments; ok is false once it
+// has answered the error itself.
+func (x *call) fieldsArg(i int, pairs bool) ([]string, bool) {
+	fields, e := parseFields(x.cmd, x.args, i, pairs)
+	if e != "" {
+		x.c.WriteError(e)
+		return nil, false
+	}
+	return fields, true
+}
+
 // fieldTTL is the field's time left in ms: -2 no such field, -1 no TTL.
 func (x *call) fieldTTL(key, f string) int64 {
 	r, _ := x.do("HPTTL", key, "FIELDS", "1", f).([]any)
@@ -165,9 +201,8 @@ func cmdHExpire(x *call) {
 	case "NX", "XX", "GT", "LT":
 		i, cond = 3, c
 	}
-	fields, e := parseFields(x.cmd, x.args, i, false)
-	if e != "" {
-		x.c.WriteError(e)
+	fields, ok := x.fieldsArg(i, false)
+	if !ok {
 		return
 	}
 	if n > maxExpireMs/unit {
@@ -183,13 +218,7 @@ func cmdHExpire(x *call) {
 		x.c.WriteError(fmt.Sprintf("ERR invalid expire time in '%s' command", strings.ToLower(x.cmd)))
 		return
 	}
-	switch x.hashKind(key) {
-	case "":
-	case "none":
-		writeInts(x, len(fields), -2)
-		return
-	default:
-		x.c.WriteError(msgWrongType)
+	if !x.hashForFields(key, len(fields)) {
 		return
 	}
 	x.c.WriteLen(len(fields))
@@ -226,18 +255,11 @@ func writeInts(x *call, n int, v int) {
 // cmdHTTL is HTTL, HPTTL, HEXPIRETIME and HPEXPIRETIME.
 func cmdHTTL(x *call) {
 	key := x.args[0]
-	fields, e := parseFields(x.cmd, x.args, 1, false)
-	if e != "" {
-		x.c.WriteError(e)
+	fields, ok := x.fieldsArg(1, false)
+	if !ok {
 		return
 	}
-	switch x.hashKind(key) {
-	case "":
-	case "none":
-		writeInts(x, len(fields), -2)
-		return
-	default:
-		x.c.WriteError(msgWrongType)
+	if !x.hashForFields(key, len(fields)) {
 		return
 	}
 	now := x.nowMs()
@@ -263,18 +285,11 @@ func cmdHTTL(x *call) {
 
 func cmdHPersist(x *call) {
 	key := x.args[0]
-	fields, e := parseFields(x.cmd, x.args, 1, false)
-	if e != "" {
-		x.c.WriteError(e)
+	fields, ok := x.fieldsArg(1, false)
+	if !ok {
 		return
 	}
-	switch x.hashKind(key) {
-	case "":
-	case "none":
-		writeInts(x, len(fields), -2)
-		return
-	default:
-		x.c.WriteError(msgWrongType)
+	if !x.hashForFields(key, len(fields)) {
 		return
 	}
 	x.c.WriteLen(len(fields))
@@ -376,18 +391,16 @@ func cmdHSetEx(x *call) {
 		x.c.WriteError(e)
 		return
 	}
-	fv, e := parseFields(x.cmd, x.args, i, true)
-	if e != "" {
-		x.c.WriteError(e)
+	fv, ok := x.fieldsArg(i, true)
+	if !ok {
 		return
 	}
-	kind := x.hashKind(key)
-	if kind != "" && kind != "none" {
-		x.c.WriteError(msgWrongType)
+	isHash, ok := x.hashOrNone(key)
+	if !ok {
 		return
 	}
 	for j := 0; j < len(fv); j += 2 {
-		exists := kind == "" && x.fieldTTL(key, fv[j]) != -2
+		exists := isHash && x.fieldTTL(key, fv[j]) != -2
 		if (flags["FNX"] && exists) || (flags["FXX"] && !exists) {
 			x.c.WriteInt(0)
 			return
@@ -418,17 +431,15 @@ func cmdHGetEx(x *call) {
 		x.c.WriteError(e)
 		return
 	}
-	fields, e := parseFields(x.cmd, x.args, i, false)
-	if e != "" {
-		x.c.WriteError(e)
+	fields, ok := x.fieldsArg(i, false)
+	if !ok {
 		return
 	}
-	kind := x.hashKind(key)
-	if kind != "" && kind != "none" {
-		x.c.WriteError(msgWrongType)
+	exists, ok := x.hashOrNone(key)
+	if !ok {
 		return
 	}
-	x.s.hit(kind == "")
+	x.s.hit(exists)
 	now := x.nowMs()
 	at := o.deadline(now)
 	x.c.WriteLen(len(fields))
@@ -452,17 +463,15 @@ func cmdHGetEx(x *call) {
 
 func cmdHGetDel(x *call) {
 	key := x.args[0]
-	fields, e := parseFields(x.cmd, x.args, 1, false)
-	if e != "" {
-		x.c.WriteError(e)
+	fields, ok := x.fieldsArg(1, false)
+	if !ok {
 		return
 	}
-	kind := x.hashKind(key)
-	if kind != "" && kind != "none" {
-		x.c.WriteError(msgWrongType)
+	exists, ok := x.hashOrNone(key)
+	if !ok {
 		return
 	}
-	x.s.hit(kind == "")
+	x.s.hit(exists)
 	x.c.WriteLen(len(fields))
 	for _, f := range fields {
 		v, ok := asString(x.do("HGET", key, f))

@@ -56,6 +56,32 @@ func (x *call) saveJSON(key string, doc any) {
 	x.do("SET", key, jsonMarker+toJSON(doc), "KEEPTTL")
 }
 
+// openJSON parses path and loads key's document. ok is false once it has
+// answered with an error itself: a bad path, or a key of another type. A
+// missing key is no error here (exists is false): each command answers it in
+// its own way.
+func (x *call) openJSON(key, path string) (p *jsonPath, doc any, exists, ok bool) {
+	p, err := parsePath(path)
+	if err != nil {
+		x.c.WriteError(err.Error())
+		return nil, nil, false, false
+	}
+	doc, exists, e := x.loadJSON(key)
+	if e != "" {
+		x.c.WriteError(e)
+		return nil, nil, false, false
+	}
+	return p, doc, exists, true
+}
+
+// optPath is the optional path argument after the key, or def without one.
+func (x *call) optPath(def string) string {
+	if len(x.args) > 1 {
+		return x.args[1]
+	}
+	return def
+}
+
 // parseValue parses a JSON argument, with RedisJSON's error for bad JSON.
 func parseValue(s string) (any, string) {
 	v, err := parseJSON(s)
@@ -405,18 +431,9 @@ func cmdJSONMGet(x *call) {
 // ---- JSON.DEL / JSON.FORGET / JSON.CLEAR ----
 
 func cmdJSONDel(x *call) {
-	key, path := x.args[0], "$"
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	p, err := parsePath(path)
-	if err != nil {
-		x.c.WriteError(err.Error())
-		return
-	}
-	doc, exists, e := x.loadJSON(key)
-	if e != "" {
-		x.c.WriteError(e)
+	key := x.args[0]
+	p, doc, exists, ok := x.openJSON(key, x.optPath("$"))
+	if !ok {
 		return
 	}
 	if !exists {
@@ -441,18 +458,9 @@ func cmdJSONDel(x *call) {
 }
 
 func cmdJSONClear(x *call) {
-	key, path := x.args[0], "$"
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	p, err := parsePath(path)
-	if err != nil {
-		x.c.WriteError(err.Error())
-		return
-	}
-	doc, exists, e := x.loadJSON(key)
-	if e != "" {
-		x.c.WriteError(e)
+	key := x.args[0]
+	p, doc, exists, ok := x.openJSON(key, x.optPath("$"))
+	if !ok {
 		return
 	}
 	if !exists {
@@ -492,14 +500,8 @@ type jsonEach struct {
 }
 
 func (x *call) each(key, path string, e jsonEach) {
-	p, err := parsePath(path)
-	if err != nil {
-		x.c.WriteError(err.Error())
-		return
-	}
-	doc, exists, emsg := x.loadJSON(key)
-	if emsg != "" {
-		x.c.WriteError(emsg)
+	p, doc, exists, ok := x.openJSON(key, path)
+	if !ok {
 		return
 	}
 	if !exists {
@@ -562,18 +564,8 @@ func writeInt(x *call, v any)  { x.c.WriteInt(int(v.(int64))) }
 func writeBulk(x *call, v any) { x.c.WriteBulk(v.(string)) }
 
 func cmdJSONType(x *call) {
-	key, path := x.args[0], "."
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	p, err := parsePath(path)
-	if err != nil {
-		x.c.WriteError(err.Error())
-		return
-	}
-	doc, exists, e := x.loadJSON(key)
-	if e != "" {
-		x.c.WriteError(e)
+	p, doc, exists, ok := x.openJSON(x.args[0], x.optPath("."))
+	if !ok {
 		return
 	}
 	if !exists {
@@ -610,14 +602,8 @@ func numOp(x *call, mult bool) {
 		x.c.WriteError("ERR expected value at line 1 column 1")
 		return
 	}
-	p, err := parsePath(x.args[1])
-	if err != nil {
-		x.c.WriteError(err.Error())
-		return
-	}
-	doc, exists, e := x.loadJSON(x.args[0])
-	if e != "" {
-		x.c.WriteError(e)
+	p, doc, exists, ok := x.openJSON(x.args[0], x.args[1])
+	if !ok {
 		return
 	}
 	if !exists {
@@ -718,11 +704,7 @@ func cmdJSONStrAppend(x *call) {
 }
 
 func cmdJSONStrLen(x *call) {
-	key, path := x.args[0], "."
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	x.each(key, path, jsonEach{readOnly: true, want: "string", apply: func(n any) (any, any, bool) {
+	x.each(x.args[0], x.optPath("."), jsonEach{readOnly: true, want: "string", apply: func(n any) (any, any, bool) {
 		s, ok := n.(string)
 		return int64(len(s)), nil, ok
 	}, write: writeInt})
@@ -863,11 +845,7 @@ func cmdJSONArrIndex(x *call) {
 }
 
 func cmdJSONArrLen(x *call) {
-	key, path := x.args[0], "."
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	x.each(key, path, jsonEach{readOnly: true, want: "array", apply: func(n any) (any, any, bool) {
+	x.each(x.args[0], x.optPath("."), jsonEach{readOnly: true, want: "array", apply: func(n any) (any, any, bool) {
 		a, ok := n.(*jsonArray)
 		if !ok {
 			return nil, nil, false
@@ -877,10 +855,7 @@ func cmdJSONArrLen(x *call) {
 }
 
 func cmdJSONArrPop(x *call) {
-	key, path, idx := x.args[0], ".", -1
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
+	key, path, idx := x.args[0], x.optPath("."), -1
 	if len(x.args) > 2 {
 		i, err := strconv.Atoi(x.args[2])
 		if err != nil {
@@ -962,11 +937,7 @@ func cmdJSONArrTrim(x *call) {
 }
 
 func cmdJSONObjKeys(x *call) {
-	key, path := x.args[0], "."
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	x.each(key, path, jsonEach{readOnly: true, want: "object", apply: func(n any) (any, any, bool) {
+	x.each(x.args[0], x.optPath("."), jsonEach{readOnly: true, want: "object", apply: func(n any) (any, any, bool) {
 		o, ok := n.(*jsonObject)
 		if !ok {
 			return nil, nil, false
@@ -976,11 +947,7 @@ func cmdJSONObjKeys(x *call) {
 }
 
 func cmdJSONObjLen(x *call) {
-	key, path := x.args[0], "."
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
-	x.each(key, path, jsonEach{readOnly: true, want: "object", apply: func(n any) (any, any, bool) {
+	x.each(x.args[0], x.optPath("."), jsonEach{readOnly: true, want: "object", apply: func(n any) (any, any, bool) {
 		o, ok := n.(*jsonObject)
 		if !ok {
 			return nil, nil, false
@@ -1014,10 +981,6 @@ func cmdJSONToggle(x *call) {
 }
 
 func cmdJSONResp(x *call) {
-	key, path := x.args[0], "."
-	if len(x.args) > 1 {
-		path = x.args[1]
-	}
 	var writeResp func(v any)
 	writeResp = func(v any) {
 		switch t := v.(type) {
@@ -1046,7 +1009,7 @@ func cmdJSONResp(x *call) {
 			}
 		}
 	}
-	x.each(key, path, jsonEach{readOnly: true, apply: func(n any) (any, any, bool) {
+	x.each(x.args[0], x.optPath("."), jsonEach{readOnly: true, apply: func(n any) (any, any, bool) {
 		return []any{n}, nil, true
 	}, write: func(_ *call, v any) { writeResp(v.([]any)[0]) }})
 }
