@@ -56,6 +56,10 @@ const (
 // GetRealRedis is the advice every message about a stand-in ends with.
 const GetRealRedis = "run `make up` for the real Redis 8.6"
 
+// getThrowawayRedis is the advice for lessons on a throwaway server, which
+// never use the learner's (so `make up` would not help them).
+const getThrowawayRedis = "start Docker or put redis-server on PATH for a real Redis"
+
 // Purpose says who is asking: a step's main (or the runner), or a test package.
 type Purpose int
 
@@ -79,6 +83,7 @@ type Server struct {
 	// may flush it freely.
 	Owned bool
 
+	throwaway bool           // from StartOwned: never the learner's server
 	base      *redis.Options // the learner's timeouts and pool size, for an explicit server
 	closeFn   func() error
 	closeOnce sync.Once
@@ -105,7 +110,11 @@ func (s *Server) NewClient() *redis.Client { return redis.NewClient(s.Options())
 func (s *Server) Banner() string {
 	line := "using " + s.Description
 	if s.Mode == Embedded || s.Features.Embedded() || !features.AtLeast(s.Features.Version, 8, 0) {
-		line += " — " + GetRealRedis
+		if s.throwaway {
+			line += " — " + getThrowawayRedis
+		} else {
+			line += " — " + GetRealRedis
+		}
 	}
 	return line
 }
@@ -318,6 +327,7 @@ func StartOwned(ctx context.Context, log io.Writer) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	srv.throwaway = true
 	register(srv)
 	return srv, nil
 }

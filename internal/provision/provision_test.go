@@ -224,3 +224,16 @@ func noDocker(t *testing.T) {
 	dockerCheck = func(context.Context) error { return errors.New("no Docker (test)") }
 	t.Cleanup(func() { dockerCheck = saved })
 }
+
+// A throwaway server never sends the learner to `make up`, which it would
+// not use anyway.
+func TestStartOwnedNeverAdvisesMakeUp(t *testing.T) {
+	isolate(t)
+	t.Setenv(EnvMode, "embedded")
+	srv, err := StartOwned(ctx(t), nil)
+	require.NoError(t, err)
+	defer srv.Close()
+	assert.True(t, srv.Owned)
+	assert.NotContains(t, srv.Banner(), "make up")
+	assert.Contains(t, srv.Banner(), "redis-server on PATH")
+}
