@@ -72,7 +72,12 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // keys would be someone's data.
 func claimForTests(ctx context.Context, srv *Server, cfg config.Config) error {
 	sum := sha256.Sum256([]byte(cfg.Addr() + "/" + fmt.Sprint(cfg.DB)))
-	lock := flock.New(filepath.Join(os.TempDir(), "workbook-redis-"+hex.EncodeToString(sum[:8])+".lock"))
+	// One lock file per server and database, kept together in one folder.
+	dir := filepath.Join(os.TempDir(), "workbook-redis-locks")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot make the lock folder for test packages: %w", err)
+	}
+	lock := flock.New(filepath.Join(dir, hex.EncodeToString(sum[:8])+".lock"))
 	lockCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	if ok, err := lock.TryLockContext(lockCtx, 50*time.Millisecond); err != nil || !ok {
