@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -11,13 +13,21 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/testkit"
 )
 
-func TestFormTokenIsAcceptedOnce(t *testing.T) {
+// sessionWithTokens is a fresh session for user:1001, on a server that has
+// Redis 8's hash-field commands (the test is skipped, saying why, if not).
+func sessionWithTokens(t *testing.T, data map[string]string) (context.Context, *redis.Client, *Manager, string) {
+	t.Helper()
 	testkit.Require(t, features.HashFieldEx)
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	sm, err := NewManager(rdb, time.Minute)
 	require.NoError(t, err)
-	id, err := sm.Create(ctx, "user:1001", map[string]string{"role": "admin"})
+	id, err := sm.Create(ctx, "user:1001", data)
 	require.NoError(t, err)
+	return ctx, rdb, sm, id
+}
+
+func TestFormTokenIsAcceptedOnce(t *testing.T) {
+	ctx, _, sm, id := sessionWithTokens(t, map[string]string{"role": "admin"})
 
 	token, err := sm.IssueFormToken(ctx, id, time.Minute)
 	require.NoError(t, err)
@@ -38,12 +48,7 @@ func TestFormTokenIsAcceptedOnce(t *testing.T) {
 }
 
 func TestFormTokenExpiresAloneWithItsField(t *testing.T) {
-	testkit.Require(t, features.HashFieldEx)
-	ctx, rdb := testkit.Context(t), testkit.Client(t)
-	sm, err := NewManager(rdb, time.Minute)
-	require.NoError(t, err)
-	id, err := sm.Create(ctx, "user:1001", nil)
-	require.NoError(t, err)
+	ctx, rdb, sm, id := sessionWithTokens(t, nil)
 
 	token, err := sm.IssueFormToken(ctx, id, 100*time.Millisecond)
 	require.NoError(t, err)
@@ -62,12 +67,7 @@ func TestFormTokenExpiresAloneWithItsField(t *testing.T) {
 }
 
 func TestStepUpSlidesAndLapses(t *testing.T) {
-	testkit.Require(t, features.HashFieldEx)
-	ctx, rdb := testkit.Context(t), testkit.Client(t)
-	sm, err := NewManager(rdb, time.Minute)
-	require.NoError(t, err)
-	id, err := sm.Create(ctx, "user:1001", nil)
-	require.NoError(t, err)
+	ctx, _, sm, id := sessionWithTokens(t, nil)
 
 	const window = 300 * time.Millisecond
 	ok, err := sm.StepUpActive(ctx, id, window)
@@ -93,13 +93,8 @@ func TestStepUpSlidesAndLapses(t *testing.T) {
 // Issuing a token for a session that is gone must not create a hash that
 // holds only the token: the script's EXISTS check.
 func TestTokensDoNotResurrectASession(t *testing.T) {
-	testkit.Require(t, features.HashFieldEx)
-	ctx, rdb := testkit.Context(t), testkit.Client(t)
-	sm, err := NewManager(rdb, time.Minute)
-	require.NoError(t, err)
-	id, err := sm.Create(ctx, "user:1001", nil)
-	require.NoError(t, err)
-	_, err = sm.Destroy(ctx, id)
+	ctx, rdb, sm, id := sessionWithTokens(t, nil)
+	_, err := sm.Destroy(ctx, id)
 	require.NoError(t, err)
 
 	_, err = sm.IssueFormToken(ctx, id, time.Minute)
