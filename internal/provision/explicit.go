@@ -18,24 +18,10 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/features"
 )
 
-// startExplicit uses the server the learner (or CI) named. It returns nil,
-// nil in auto mode when none is named. A named server that does not answer
-// is an error: the learner chose it, so falling back would hide the problem.
-func startExplicit(ctx context.Context, purpose Purpose, forced bool) (*Server, error) {
-	cfg, ok, err := configuredExplicit(purpose)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		if !forced {
-			return nil, nil
-		}
-		if purpose == ForTests {
-			return nil, fmt.Errorf("%s=url but %s is not set: set it to an empty Redis database, e.g. redis://127.0.0.1:6379/15", EnvMode, EnvTestURL)
-		}
-		return nil, fmt.Errorf("%s=url but neither %s nor %s is set: set one in .env (see .env.example)", EnvMode, config.EnvURL, config.EnvHost)
-	}
-
+// startExplicit uses the server the learner (or CI) named in cfg. A named
+// server that does not answer is an error: the learner chose it, so falling
+// back would hide the problem.
+func startExplicit(ctx context.Context, purpose Purpose, cfg config.Config) (*Server, error) {
 	srv := &Server{Mode: URL, URL: cfg.URL(), base: cfg.Options()}
 	// One attempt: the learner's server is either up or it isn't, and a
 	// refused connection should be reported at once, not after a wait.
@@ -51,6 +37,14 @@ func startExplicit(ctx context.Context, purpose Purpose, forced bool) (*Server, 
 		}
 	}
 	return srv, nil
+}
+
+// notNamed is the error of WORKBOOK_REDIS=url with no server named.
+func notNamed(purpose Purpose) error {
+	if purpose == ForTests {
+		return fmt.Errorf("%s=url but %s is not set: set it to an empty Redis database, e.g. redis://127.0.0.1:6379/15", EnvMode, EnvTestURL)
+	}
+	return fmt.Errorf("%s=url but neither %s nor %s is set: set one in .env (see .env.example)", EnvMode, config.EnvURL, config.EnvHost)
 }
 
 // UnreachableError is a named server that did not answer. Steps and the
@@ -116,12 +110,9 @@ func claimForTests(ctx context.Context, srv *Server, cfg config.Config) error {
 // findLocal returns a Redis already answering at the default address, which
 // is where `make up` publishes it. Only mains look there: tests never use a
 // server they did not start or were not pointed at.
-func findLocal(ctx context.Context, purpose Purpose, log io.Writer) *Server {
-	cfg, _, err := configuredExplicit(purpose) // for REDIS_PASSWORD and timeouts, if set
-	if err != nil {
-		return nil
-	}
-	cfg.Host, cfg.Port = "127.0.0.1", 6379
+// cfg carries the learner's REDIS_PASSWORD and timeouts, if set.
+func findLocal(ctx context.Context, cfg config.Config, log io.Writer) *Server {
+	cfg.Host, cfg.Port = defaultLocalHost, defaultLocalPort
 	url := cfg.URL()
 	if err := ping(ctx, url, 300*time.Millisecond); err != nil {
 		var reply redis.Error

@@ -50,7 +50,9 @@ const (
 	EnvTestURL   = "WORKBOOK_TEST_REDIS_URL" // an explicit, empty server for tests
 	DefaultImage = "redis:8.6"
 	// DefaultLocalAddr is where `make up` publishes Redis.
-	DefaultLocalAddr = "127.0.0.1:6379"
+	DefaultLocalAddr = defaultLocalHost + ":6379"
+	defaultLocalHost = "127.0.0.1"
+	defaultLocalPort = 6379
 )
 
 // GetRealRedis is the advice every message about a stand-in ends with.
@@ -167,7 +169,14 @@ func ModeFromEnv() (Mode, error) {
 func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Server, error) {
 	switch mode {
 	case URL:
-		return startExplicit(ctx, purpose, true)
+		cfg, named, err := configuredExplicit(purpose)
+		if err != nil {
+			return nil, err
+		}
+		if !named {
+			return nil, notNamed(purpose)
+		}
+		return startExplicit(ctx, purpose, cfg)
 	case Container:
 		return startContainer(ctx, purpose, log)
 	case Binary:
@@ -177,12 +186,15 @@ func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Ser
 	}
 
 	// Auto: the first source that works wins; each one passed over is said.
-	srv, err := startExplicit(ctx, purpose, false)
-	if srv != nil || err != nil {
-		return srv, err
+	cfg, named, err := configuredExplicit(purpose)
+	if err != nil {
+		return nil, err
+	}
+	if named {
+		return startExplicit(ctx, purpose, cfg)
 	}
 	if purpose == ForMain {
-		if srv := findLocal(ctx, purpose, log); srv != nil {
+		if srv := findLocal(ctx, cfg, log); srv != nil {
 			return srv, nil
 		}
 	}
@@ -190,7 +202,7 @@ func start(ctx context.Context, purpose Purpose, mode Mode, log io.Writer) (*Ser
 	// (no Docker, no redis-server) is only named in the final description.
 	var absent []string
 	var notAvailable *unavailableError
-	srv, err = startContainer(ctx, purpose, log)
+	srv, err := startContainer(ctx, purpose, log)
 	if err == nil {
 		return srv, nil
 	}
