@@ -64,32 +64,36 @@ func Server(t testing.TB) *provision.Server {
 // for this test. The client is closed when the test ends.
 func Client(t testing.TB) *redis.Client {
 	t.Helper()
-	rdb := NewClient(t)
-	if err := rdb.FlushDB(Context(t)).Err(); err != nil {
-		t.Fatalf("testkit: cannot empty the test database: %v", err)
-	}
-	return rdb
+	return ClientWith(t, nil)
 }
 
 // NewClient returns one more client to the same database, without flushing:
 // for tests that need several connections (pub/sub, contention).
 func NewClient(t testing.TB) *redis.Client {
 	t.Helper()
-	srv := Server(t)
-	if !srv.Owned {
-		t.Fatal("testkit: refusing to use a server the tests do not own")
-	}
-	rdb := srv.NewClient()
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
+	return newClient(t, nil)
 }
 
 // ClientWith is Client with options changed by edit (pool size, timeouts).
 func ClientWith(t testing.TB, edit func(*redis.Options)) *redis.Client {
 	t.Helper()
-	Client(t) // empties the database
-	opts := Server(t).Options()
-	edit(opts)
+	rdb := newClient(t, edit)
+	if err := rdb.FlushDB(Context(t)).Err(); err != nil {
+		t.Fatalf("testkit: cannot empty the test database: %v", err)
+	}
+	return rdb
+}
+
+func newClient(t testing.TB, edit func(*redis.Options)) *redis.Client {
+	t.Helper()
+	srv := Server(t)
+	if !srv.Owned {
+		t.Fatal("testkit: refusing to use a server the tests do not own")
+	}
+	opts := srv.Options()
+	if edit != nil {
+		edit(opts)
+	}
 	rdb := redis.NewClient(opts)
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
