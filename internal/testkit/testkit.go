@@ -64,7 +64,11 @@ func Server(t testing.TB) *provision.Server {
 // for this test. The client is closed when the test ends.
 func Client(t testing.TB) *redis.Client {
 	t.Helper()
-	return ClientWith(t, nil)
+	rdb := newClient(t, nil)
+	if err := rdb.FlushDB(Context(t)).Err(); err != nil {
+		t.Fatalf("testkit: cannot empty the test database: %v", err)
+	}
+	return rdb
 }
 
 // NewClient returns one more client to the same database, without flushing:
@@ -75,13 +79,12 @@ func NewClient(t testing.TB) *redis.Client {
 }
 
 // ClientWith is Client with options changed by edit (pool size, timeouts).
+// The database is emptied through another client, so that the one returned
+// starts unused: tests read its pool statistics.
 func ClientWith(t testing.TB, edit func(*redis.Options)) *redis.Client {
 	t.Helper()
-	rdb := newClient(t, edit)
-	if err := rdb.FlushDB(Context(t)).Err(); err != nil {
-		t.Fatalf("testkit: cannot empty the test database: %v", err)
-	}
-	return rdb
+	Client(t)
+	return newClient(t, edit)
 }
 
 func newClient(t testing.TB, edit func(*redis.Options)) *redis.Client {
