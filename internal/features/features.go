@@ -176,7 +176,7 @@ func (s Set) Missing(f Feature) string {
 
 // Reason says why the server lacks f, judged by what the server is and
 // what it answered, never by its version alone: "this server was built
-// without the JSON module (MODULE LIST shows only vectorset)". It is ""
+// without the JSON module (MODULE LIST: vectorset)". It is ""
 // when the server has f.
 func (s Set) Reason(f Feature) string {
 	if s.Has(f) {
