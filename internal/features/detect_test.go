@@ -1,6 +1,7 @@
 package features_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -101,5 +102,25 @@ func TestMissingOnThisServer(t *testing.T) {
 		if set.Embedded() {
 			assert.NotContains(t, msg, "use the embedded server")
 		}
+	}
+}
+
+// The release facts the messages state ("Redis 8.0 added HSETEX and
+// HGETDEL", "Redis 8.6 added the IDMP and IDMPAUTO options of XADD"),
+// checked on a real server: run on 8.0 and on 8.6.
+func TestReleaseFacts(t *testing.T) {
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	set, err := features.Detect(ctx, rdb, "the test server")
+	require.NoError(t, err)
+	if set.Embedded() || testkit.Mode(t) == "embedded" {
+		t.Skip("skipped: the embedded server emulates a release; these facts are about real ones (WORKBOOK_REDIS=binary)")
+	}
+	v := set.Version
+	assert.Equal(t, features.AtLeast(v, 7, 4), set.Has(features.HashFieldTTL), "HEXPIRE since 7.4 (Redis %s)", v)
+	assert.Equal(t, features.AtLeast(v, 8, 0), set.Has(features.HashFieldEx), "HSETEX/HGETDEL since 8.0 (Redis %s)", v)
+	assert.Equal(t, features.AtLeast(v, 8, 6), set.Has(features.StreamIdempotence), "XADD IDMP since 8.6 (Redis %s)", v)
+	if features.AtLeast(v, 8, 0) {
+		err := rdb.Do(ctx, "HGETEX", "t:h", "PERSIST", "FIELDS", "1", "f").Err()
+		assert.True(t, err == nil || errors.Is(err, redis.Nil), "HGETEX is in Redis 8.0: %v", err)
 	}
 }
