@@ -12,7 +12,7 @@ func init() {
 		Hints: []string{
 			"JSONPath replies ($...) are arrays of every match: [\"dark\"], not \"dark\". A path without the $ returns one bare value.",
 			"go-redis sends a Go string to JSON.SET and JSON.ARRAPPEND as raw JSON: pass `\"\\\"light\\\"\"` (or json.Marshal the value), not \"light\".",
-			"No JSON on your server (ERR unknown command 'JSON.SET')? `make up` starts Redis 8.6, which has it built in; or use the embedded server (WORKBOOK_REDIS=embedded).",
+			"No JSON on your server (ERR unknown command 'JSON.SET')? It was built without the JSON module (`redis-cli MODULE LIST` shows no ReJSON): the official redis:8.6 image has it (`make up`), or use the embedded server (WORKBOOK_REDIS=embedded).",
 		},
 	})
 }

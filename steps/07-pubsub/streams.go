@@ -70,6 +70,40 @@ func (b *StreamBus) Publish(ctx context.Context, channel string, data any) (stri
 	return id, nil
 }
 
+// PublishOnce is Publish for a producer that may send the same event
+// twice. A producer whose XADD timed out cannot tell whether the entry was
+// added, so it sends it again; plain XADD would then add it twice. With
+// IDMP (Redis 8.6+) the producer names itself and the event, and Redis
+// remembers, per producer, the event IDs it has added: a repeat adds
+// nothing and answers the ID of the entry added the first time. Only the
+// two IDs count, not the payload, so a retry may carry a fresh timestamp.
+// Redis forgets an event ID after a while (by default 100 seconds, or
+// beyond the producer's 100 most recent IDs; XCFGSET changes both), which
+// bounds how late a retry may come.
+func (b *StreamBus) PublishOnce(ctx context.Context, producer, eventID, channel string, data any) (string, error) {
+	// go-redis leaves IDMP out when either ID is empty, and the XADD would
+	// then quietly be an ordinary one: refuse instead.
+	if producer == "" || eventID == "" {
+		return "", fmt.Errorf("stream bus: PublishOnce needs a producer ID and an event ID (got %q and %q)", producer, eventID)
+	}
+	payload, err := newEvent(data)
+	if err != nil {
+		return "", err
+	}
+	id, err := b.rdb.XAdd(ctx, &redis.XAddArgs{
+		Stream:       b.stream,
+		ProducerID:   producer, // XADD key IDMP producer eventID * field value ...
+		IdempotentID: eventID,
+		Values:       []any{"channel", channel, "event", payload},
+	}).Result()
+	if err != nil {
+		// A server without IDMP refuses the whole command (Redis 8.0:
+		// "Invalid stream ID"): nothing was added.
+		return "", fmt.Errorf("XADD %s IDMP %s %s: %w", b.stream, producer, eventID, err)
+	}
+	return id, nil
+}
+
 // Run reads events as consumer and calls their handlers, until ctx is
 // cancelled. An event is acknowledged (XACK) only after its handler
 // returned nil; a failed one stays pending, and Run delivers it again the

@@ -70,6 +70,7 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 	if err != nil {
 		return nil, err
 	}
+	set.Server = "Redis " + set.Version // "JSON.SET not measured: no JSON ... on Redis 8.6.3: ..."
 	var ops []operation
 	var skipped []string
 	for _, op := range operations(newNames()) {
