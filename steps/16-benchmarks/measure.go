@@ -81,9 +81,11 @@ var modes = []mode{
 	{
 		// C connections each sending pipelines of 100: redis-benchmark's
 		// way to the server's ceiling, and what auto-pipelining tends to.
-		Name:  "concurrent, pipelines of 100",
-		Flags: func(o Options) []string { return []string{"-c", fmt.Sprint(o.Concurrency), "-P", fmt.Sprint(o.Pipeline)} },
-		ways:  []way{{goRedis, runConcurrentPipelines}},
+		Name: "concurrent, pipelines of 100",
+		Flags: func(o Options) []string {
+			return []string{"-c", fmt.Sprint(o.Concurrency), "-P", fmt.Sprint(o.Pipeline)}
+		},
+		ways: []way{{goRedis, runConcurrentPipelines}},
 	},
 }
 
