@@ -19,6 +19,9 @@ func init() {
 			// count (10 per CPU) or REDIS_POOL_SIZE.
 			R(`\((hits|misses)\): +\d+`, "($1): <n>"),
 			R(`^Open connections: \d+ \(idle \d+\), pool size \d+$`, "Open connections: <n> (idle <n>), pool size <n>"),
+			// How many pipelines AutoPipeline formed depends on scheduling;
+			// the test asserts that it is fewer than the commands.
+			R(`^Round trips: \d+ for`, "Round trips: <n> for"),
 		},
 	})
 }

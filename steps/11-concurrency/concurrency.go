@@ -50,6 +50,9 @@ func concurrency(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	if err := pipelineDemo(ctx, out, rdb); err != nil {
 		return err
 	}
+	if err := autoPipelineDemo(ctx, out, rdb); err != nil {
+		return err
+	}
 	if err := pubSubDemo(ctx, out, rdb); err != nil {
 		return err
 	}

@@ -49,19 +49,19 @@ func (o Options) Check() error {
 	return nil
 }
 
-// result is one cell pair of the table: an operation sent one way.
+// result is one row of the table: an operation sent one way by one client.
 type result struct {
-	Op, Mode string
-	GoRedis  float64 // ops/s, the median of the runs
-	// RedisBenchmark is the C client's ops/s on the same server, 0 when
-	// it was not measured.
+	Op, Mode, Client string
+	Rate             float64 // ops/s, the median of the runs
+	// RedisBenchmark is the C client's ops/s on the same server, sending
+	// the same way, 0 when it was not measured.
 	RedisBenchmark float64
 }
 
-// benchmark measures every operation in every mode, Runs times, with
-// go-redis and (when it is installed) redis-benchmark taking turns, so
-// that both see the same machine at the same moment; then it prints the
-// table and writes the CSV and the chart.
+// benchmark measures every operation in every mode with every Go client,
+// Runs times, with redis-benchmark taking its turn after the Go clients
+// (when it is installed), so that all see the same machine at the same
+// moment; then it prints the table and writes the CSV and the chart.
 func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options) ([]result, error) {
 	if err := o.Check(); err != nil {
 		return nil, err
@@ -94,18 +94,22 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 	defer c.Close()
 	defer cleanUp(context.WithoutCancel(ctx), rdb, o.RedisBenchmark != "")
 
-	goRates := map[[2]string][]float64{}
+	type cell struct{ op, mode, client string }
+	goRates := map[cell][]float64{}
 	cRates := map[[2]string][]float64{}
 	for range o.Runs {
 		for _, m := range modes {
 			for _, op := range ops {
-				d, err := m.run(ctx, c, op, o.N, o)
-				if err != nil {
-					return nil, err
+				for _, w := range m.ways {
+					d, err := w.run(ctx, c, op, o.N, o)
+					if err != nil {
+						return nil, err
+					}
+					k := cell{op.Name, m.Name, w.Client}
+					goRates[k] = append(goRates[k], rate(o.N, d))
 				}
-				goRates[[2]string{op.Name, m.Name}] = append(goRates[[2]string{op.Name, m.Name}], rate(o.N, d))
 			}
-			if o.RedisBenchmark == "" || len(tests) == 0 || m.Flags == nil {
+			if o.RedisBenchmark == "" || len(tests) == 0 {
 				continue
 			}
 			rates, err := redisBenchmark(ctx, o.RedisBenchmark, rdb.Options(), tests, o.N, m.Flags(o))
@@ -121,11 +125,13 @@ func benchmark(ctx context.Context, out io.Writer, rdb *redis.Client, o Options)
 	var results []result
 	for _, op := range ops {
 		for _, m := range modes {
-			k, c := [2]string{op.Name, m.Name}, [2]string{op.Name, m.Name}
-			if m.SameAs != "" {
-				c[1] = m.SameAs
+			for _, w := range m.ways {
+				results = append(results, result{
+					Op: op.Name, Mode: m.Name, Client: w.Client,
+					Rate:           median(goRates[cell{op.Name, m.Name, w.Client}]),
+					RedisBenchmark: median(cRates[[2]string{op.Name, m.Name}]),
+				})
 			}
-			results = append(results, result{Op: op.Name, Mode: m.Name, GoRedis: median(goRates[k]), RedisBenchmark: median(cRates[c])})
 		}
 	}
 

@@ -59,9 +59,9 @@ func TestResultsAreWellFormed(t *testing.T) {
 	} else {
 		assert.Contains(t, out.String(), "JSON.SET not measured: no "+string(features.JSON)+" on ")
 	}
-	require.Len(t, results, wantOps*len(modes))
+	require.Len(t, results, wantOps*waysPerOp())
 	for _, r := range results {
-		assert.Positive(t, r.GoRedis, "%s %s", r.Op, r.Mode)
+		assert.Positive(t, r.Rate, "%s %s %s", r.Op, r.Mode, r.Client)
 		assert.Zero(t, r.RedisBenchmark, "not measured, so no figure")
 	}
 	assert.Contains(t, out.String(), noRedisBenchmark)
@@ -74,7 +74,7 @@ func TestResultsAreWellFormed(t *testing.T) {
 	}
 	require.Len(t, rows, 2+len(results))
 	for _, row := range rows {
-		assert.Equal(t, 4, strings.Count(row, "|"), row)
+		assert.Equal(t, 5, strings.Count(row, "|"), row)
 	}
 
 	checkCSV(t, filepath.Join(o.OutDir, "benchmarks.csv"), results)
@@ -106,16 +106,19 @@ func TestComparedWithRedisBenchmark(t *testing.T) {
 		}
 		assert.Positive(t, r.RedisBenchmark, "%s %s", r.Op, r.Mode)
 	}
+	// Every client measured every operation in every mode it has.
+	require.Len(t, results, len(byOp(results))*waysPerOp())
 	// Pipelining 100 commands per round trip is expected to be many
 	// times faster than one per round trip; asserting only "faster" keeps
 	// this from flaking on a busy machine. The real figures are for
 	// `make bench` and the Go benchmarks.
 	byKey := map[string]result{}
 	for _, r := range results {
-		byKey[r.Op+"/"+r.Mode] = r
+		byKey[r.Op+"/"+r.Mode+"/"+r.Client] = r
 	}
-	assert.Greater(t, byKey["SET/pipeline 100"].GoRedis, byKey["SET/individual"].GoRedis)
-	assert.Greater(t, byKey["SET/pipeline 100"].RedisBenchmark, byKey["SET/individual"].RedisBenchmark)
+	assert.Greater(t, byKey["SET/pipeline 100/go-redis"].Rate, byKey["SET/individual/go-redis"].Rate)
+	assert.Greater(t, byKey["SET/pipeline 100/rueidis"].Rate, byKey["SET/individual/rueidis"].Rate)
+	assert.Greater(t, byKey["SET/pipeline 100/go-redis"].RedisBenchmark, byKey["SET/individual/go-redis"].RedisBenchmark)
 	assert.NotContains(t, out.String(), noRedisBenchmark)
 	// Both clients' keys are gone, and only theirs.
 	keys, err := rdb.Keys(ctx, "*").Result() // a test database: KEYS is fine here
@@ -123,6 +126,23 @@ func TestComparedWithRedisBenchmark(t *testing.T) {
 	assert.Equal(t, []string{"key:mine"}, keys)
 	checkCSV(t, filepath.Join(o.OutDir, "benchmarks.csv"), results)
 	checkSVG(t, filepath.Join(o.OutDir, "benchmarks.svg"), len(results)+5*len(modes))
+}
+
+// waysPerOp is how many rows each operation has: one per mode and client.
+func waysPerOp() int {
+	n := 0
+	for _, m := range modes {
+		n += len(m.ways)
+	}
+	return n
+}
+
+func byOp(results []result) map[string]bool {
+	ops := map[string]bool{}
+	for _, r := range results {
+		ops[r.Op] = true
+	}
+	return ops
 }
 
 func checkCSV(t *testing.T, path string, results []result) {
@@ -133,19 +153,24 @@ func checkCSV(t *testing.T, path string, results []result) {
 	rows, err := csv.NewReader(f).ReadAll()
 	require.NoError(t, err)
 	require.Len(t, rows, 1+len(results))
-	assert.Equal(t, []string{"operation", "mode", "go_redis_ops_per_sec", "redis_benchmark_ops_per_sec"}, rows[0])
+	assert.Equal(t, []string{"operation", "mode", "client", "ops_per_sec", "redis_benchmark_ops_per_sec", "ratio_to_redis_benchmark"}, rows[0])
 	for i, row := range rows[1:] {
 		assert.Equal(t, results[i].Op, row[0])
 		assert.Equal(t, results[i].Mode, row[1])
-		v, err := strconv.ParseFloat(row[2], 64)
+		assert.Equal(t, results[i].Client, row[2])
+		v, err := strconv.ParseFloat(row[3], 64)
 		require.NoError(t, err)
 		assert.Positive(t, v)
 		if results[i].RedisBenchmark > 0 {
-			c, err := strconv.ParseFloat(row[3], 64)
+			c, err := strconv.ParseFloat(row[4], 64)
 			require.NoError(t, err)
 			assert.Positive(t, c)
+			ratio, err := strconv.ParseFloat(row[5], 64)
+			require.NoError(t, err)
+			assert.InDelta(t, v/c, ratio, 0.01)
 		} else {
-			assert.Empty(t, row[3])
+			assert.Empty(t, row[4])
+			assert.Empty(t, row[5])
 		}
 	}
 }

@@ -2,12 +2,24 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+)
+
+// The clients a row of the table names. go-redis is what an application
+// that uses go-redis as the other steps do gets; the others are what a
+// performance-minded reader asks about next.
+const (
+	goRedis         = "go-redis"
+	goRedisPrebuilt = "go-redis, prebuilt"
+	goRedisAuto     = "go-redis AutoPipeline"
+	rueidisClient   = "rueidis"
 )
 
 // mode is one column of the tutorial's table: how the commands are sent.
@@ -16,18 +28,25 @@ type mode struct {
 	// Flags are redis-benchmark's flags for the same way of sending
 	// (connections and pipeline depth), so the two are measured alike.
 	Flags func(o Options) []string
-	// SameAs names the mode whose redis-benchmark figures this one shares,
-	// when redis-benchmark has no separate way of sending (Flags is nil).
-	SameAs string
-	// run sends n commands of op and returns how long it took.
-	run func(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error)
+	// ways are the Go clients measured in this mode, in the table's order.
+	ways []way
 }
 
-// clients are the two go-redis clients a run uses: one connection for the
-// sequential modes, a pool as big as the concurrency for the concurrent one.
+// way is one Go client sending one mode's commands: run sends n commands
+// of op and returns how long it took.
+type way struct {
+	Client string
+	run    func(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error)
+}
+
+// clients are what a run uses: one go-redis connection for the sequential
+// modes, a pool as big as the concurrency for the concurrent ones, the
+// pool's auto-pipeliner, and a rueidis client.
 type clients struct {
 	single *redis.Client
 	pool   *redis.Client
+	auto   *redis.AutoPipeliner
+	rue    rueidis.Client
 }
 
 var modes = []mode{
@@ -36,32 +55,37 @@ var modes = []mode{
 		// command. The rate is 1 / (network round trip + server time).
 		Name:  "individual",
 		Flags: func(Options) []string { return []string{"-c", "1", "-P", "1"} },
-		run:   runIndividual,
+		ways:  []way{{goRedis, runIndividual}, {rueidisClient, runRueidisIndividual}},
 	},
 	{
 		// 100 commands written at once, then 100 replies read: one round
-		// trip per 100 commands.
+		// trip per 100 commands. "prebuilt" sends command objects built
+		// once, before the timing, again and again, as redis-benchmark
+		// does with its request buffer: the gap to the go-redis row is
+		// what building commands costs go-redis.
 		Name:  "pipeline 100",
 		Flags: func(o Options) []string { return []string{"-c", "1", "-P", fmt.Sprint(o.Pipeline)} },
-		run:   runPipeline,
+		ways:  []way{{goRedis, runPipeline}, {goRedisPrebuilt, runPrebuilt}, {rueidisClient, runRueidisPipeline}},
 	},
 	{
-		// The same pipelines, with every command built once, before the
-		// timing, and sent again and again: what redis-benchmark does with
-		// its request buffer. The difference from "pipeline 100" is what
-		// building commands costs go-redis; an application builds them as
-		// it goes, so that row is the one to expect.
-		Name:   "prebuilt 100",
-		SameAs: "pipeline 100",
-		run:    runPrebuilt,
-	},
-	{
-		// C goroutines, each sending one command at a time on its own
-		// connection from the pool: C round trips in flight at once. This
-		// is the Go counterpart of the tutorial's asyncio.gather column.
+		// C goroutines, each sending one command at a time: the Go
+		// counterpart of the tutorial's asyncio.gather column. go-redis
+		// gives each goroutine a connection from the pool (C round trips in
+		// flight); its AutoPipeline, like rueidis by default, gathers what
+		// the goroutines send at the same moment into pipelines on one
+		// connection, so the same code makes far fewer round trips.
 		Name:  "concurrent",
 		Flags: func(o Options) []string { return []string{"-c", fmt.Sprint(o.Concurrency), "-P", "1"} },
-		run:   runConcurrent,
+		ways:  []way{{goRedis, runConcurrent}, {goRedisAuto, runAutoPipelined}, {rueidisClient, runRueidisConcurrent}},
+	},
+	{
+		// C connections each sending pipelines of 100: redis-benchmark's
+		// way to the server's ceiling, and what auto-pipelining tends to.
+		Name: "concurrent, pipelines of 100",
+		Flags: func(o Options) []string {
+			return []string{"-c", fmt.Sprint(o.Concurrency), "-P", fmt.Sprint(o.Pipeline)}
+		},
+		ways: []way{{goRedis, runConcurrentPipelines}},
 	},
 }
 
@@ -76,22 +100,30 @@ func runIndividual(ctx context.Context, c *clients, op operation, n int, _ Optio
 }
 
 func runPipeline(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error) {
-	// One Pipeline, reused: Exec sends what was queued and empties it.
-	pipe := c.single.Pipeline()
 	start := time.Now()
-	for i := 0; i < n; {
-		batch := min(o.Pipeline, n-i)
-		for range batch {
+	if err := sendPipelines(ctx, c.single, op, 0, n, 1, o.Pipeline); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}
+
+// sendPipelines sends commands first, first+step, first+2*step... below n
+// on rdb, size at a time, on one Pipeline reused: Exec sends what was
+// queued and empties it.
+func sendPipelines(ctx context.Context, rdb *redis.Client, op operation, first, n, step, size int) error {
+	pipe := rdb.Pipeline()
+	for i := first; i < n; {
+		for j := 0; j < size && i < n; j++ {
 			op.send(ctx, pipe, i)
-			i++
+			i += step
 		}
 		// Exec returns the first failed command's error; GET of a key
 		// not written yet is redis.Nil, which is not a failure here.
 		if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-			return 0, fmt.Errorf("%s: %w", op.Name, err)
+			return fmt.Errorf("%s: %w", op.Name, err)
 		}
 	}
-	return time.Since(start), nil
+	return nil
 }
 
 func runPrebuilt(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error) {
@@ -120,17 +152,46 @@ func runPrebuilt(ctx context.Context, c *clients, op operation, n int, o Options
 }
 
 func runConcurrent(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error) {
-	var wg sync.WaitGroup
-	errs := make(chan error, o.Concurrency)
-	start := time.Now()
-	for w := range o.Concurrency {
+	return fanOut(o.Concurrency, func(w int) error {
 		// Worker w sends commands w, w+C, w+2C...: n in all, no sharing.
+		for i := w; i < n; i += o.Concurrency {
+			if err := op.send(ctx, c.pool, i).Err(); err != nil && err != redis.Nil {
+				return fmt.Errorf("%s: %w", op.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// runAutoPipelined is runConcurrent with one change: the goroutines send
+// on the pool's AutoPipeliner instead of the pool. Each call still blocks
+// until its reply is there.
+func runAutoPipelined(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error) {
+	return fanOut(o.Concurrency, func(w int) error {
+		for i := w; i < n; i += o.Concurrency {
+			if err := op.send(ctx, c.auto, i).Err(); err != nil && err != redis.Nil {
+				return fmt.Errorf("%s: %w", op.Name, err)
+			}
+		}
+		return nil
+	})
+}
+
+func runConcurrentPipelines(ctx context.Context, c *clients, op operation, n int, o Options) (time.Duration, error) {
+	return fanOut(o.Concurrency, func(w int) error {
+		return sendPipelines(ctx, c.pool, op, w, n, o.Concurrency, o.Pipeline)
+	})
+}
+
+// fanOut runs work(0) ... work(c-1) in c goroutines and times them all.
+func fanOut(c int, work func(w int) error) (time.Duration, error) {
+	var wg sync.WaitGroup
+	errs := make(chan error, c)
+	start := time.Now()
+	for w := range c {
 		wg.Go(func() {
-			for i := w; i < n; i += o.Concurrency {
-				if err := op.send(ctx, c.pool, i).Err(); err != nil && err != redis.Nil {
-					errs <- fmt.Errorf("%s: %w", op.Name, err)
-					return
-				}
+			if err := work(w); err != nil {
+				errs <- err
 			}
 		})
 	}
@@ -159,16 +220,30 @@ func newClients(ctx context.Context, rdb *redis.Client, o Options) (*clients, er
 	errs <- c.single.Ping(ctx).Err()
 	wg.Wait()
 	close(errs)
-	for err := range errs {
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("connecting the benchmark clients: %w", err)
-		}
+	var err error
+	for e := range errs {
+		err = errors.Join(err, e)
+	}
+	if err == nil {
+		c.auto, err = c.pool.AutoPipeline()
+	}
+	if err == nil {
+		c.rue, err = newRueidis(rdb.Options())
+	}
+	if err != nil {
+		c.Close()
+		return nil, fmt.Errorf("connecting the benchmark clients: %w", err)
 	}
 	return c, nil
 }
 
 func (c *clients) Close() {
+	if c.rue != nil {
+		c.rue.Close()
+	}
+	if c.auto != nil {
+		_ = c.auto.Close()
+	}
 	_ = c.single.Close()
 	_ = c.pool.Close()
 }

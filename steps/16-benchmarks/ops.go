@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
 )
@@ -28,6 +29,8 @@ type operation struct {
 	// or a pipeline (it is queued). The names are built once, before any
 	// timing, so the loop measures Redis and go-redis, not fmt.Sprintf.
 	send func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder
+	// build is the same i-th command for rueidis, from its builder.
+	build func(b rueidis.Builder, i int) rueidis.Completed
 }
 
 // names are the keys, fields and members the operations use, built once.
@@ -63,21 +66,33 @@ func operations(n *names) []operation {
 	return []operation{
 		{Name: "SET", Test: "SET", send: func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder {
 			return c.Set(ctx, n.keys[i%keyspace], value, 0)
+		}, build: func(b rueidis.Builder, i int) rueidis.Completed {
+			return b.Set().Key(n.keys[i%keyspace]).Value(value).Build()
 		}},
 		{Name: "GET", Test: "GET", send: func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder {
 			return c.Get(ctx, n.keys[i%keyspace])
+		}, build: func(b rueidis.Builder, i int) rueidis.Completed {
+			return b.Get().Key(n.keys[i%keyspace]).Build()
 		}},
 		{Name: "HSET", Test: "HSET", send: func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder {
 			return c.HSet(ctx, hashKey, n.fields[i%keyspace], value)
+		}, build: func(b rueidis.Builder, i int) rueidis.Completed {
+			return b.Hset().Key(hashKey).FieldValue().FieldValue(n.fields[i%keyspace], value).Build()
 		}},
 		{Name: "LPUSH", Test: "LPUSH", send: func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder {
 			return c.LPush(ctx, listKey, value)
+		}, build: func(b rueidis.Builder, i int) rueidis.Completed {
+			return b.Lpush().Key(listKey).Element(value).Build()
 		}},
 		{Name: "ZADD", Test: "ZADD", send: func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder {
 			return c.ZAdd(ctx, zsetKey, redis.Z{Score: float64(i % keyspace), Member: n.fields[i%keyspace]})
+		}, build: func(b rueidis.Builder, i int) rueidis.Completed {
+			return b.Zadd().Key(zsetKey).ScoreMember().ScoreMember(float64(i%keyspace), n.fields[i%keyspace]).Build()
 		}},
 		{Name: "JSON.SET", Needs: features.JSON, send: func(ctx context.Context, c redis.Cmdable, i int) redis.Cmder {
 			return c.JSONSet(ctx, n.docs[i%keyspace], "$", jsonDoc)
+		}, build: func(b rueidis.Builder, i int) rueidis.Completed {
+			return b.JsonSet().Key(n.docs[i%keyspace]).Path("$").Value(jsonDoc).Build()
 		}},
 	}
 }

@@ -8,37 +8,48 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // printTable prints the results as a Markdown table, the tutorial's shape:
-// one row per operation and mode, numbers right-aligned.
+// one row per operation, mode and client, numbers right-aligned, and the
+// ratio to redis-benchmark sending the same way.
 func printTable(out io.Writer, results []result, compared bool) {
-	if compared {
-		fmt.Fprintln(out, "| Operation | Mode         | go-redis ops/s | redis-benchmark ops/s | go-redis / C |")
-		fmt.Fprintln(out, "|-----------|--------------|---------------:|----------------------:|-------------:|")
-	} else {
-		fmt.Fprintln(out, "| Operation | Mode         | go-redis ops/s |")
-		fmt.Fprintln(out, "|-----------|--------------|---------------:|")
-	}
+	mw, cw := len("Mode"), len("Client")
 	for _, r := range results {
-		fmt.Fprintf(out, "| %-9s | %-12s | %14.0f |", r.Op, r.Mode, r.GoRedis)
+		mw, cw = max(mw, len(r.Mode)), max(cw, len(r.Client))
+	}
+	row := func(cells ...string) {
+		fmt.Fprintf(out, "| %-9s | %-*s | %-*s | %12s |", cells[0], mw, cells[1], cw, cells[2], cells[3])
 		if compared {
-			if r.RedisBenchmark > 0 {
-				fmt.Fprintf(out, " %21.0f | %11.2fx |", r.RedisBenchmark, r.GoRedis/r.RedisBenchmark)
-			} else {
-				// JSON.SET: redis-benchmark has no such test.
-				fmt.Fprintf(out, " %21s | %12s |", "—", "—")
-			}
+			fmt.Fprintf(out, " %21s | %7s |", cells[4], cells[5])
 		}
 		fmt.Fprintln(out)
 	}
+	row("Operation", "Mode", "Client", "ops/s", "redis-benchmark ops/s", "/ C")
+	rule := fmt.Sprintf("|-----------|-%s-|-%s-|-------------:|", strings.Repeat("-", mw), strings.Repeat("-", cw))
+	if compared {
+		rule += "----------------------:|--------:|"
+	}
+	fmt.Fprintln(out, rule)
+	for _, r := range results {
+		c, ratio := "—", "—" // JSON.SET: redis-benchmark has no such test
+		if r.RedisBenchmark > 0 {
+			c, ratio = fmt.Sprintf("%.0f", r.RedisBenchmark), fmt.Sprintf("%.2fx", r.Rate/r.RedisBenchmark)
+		}
+		row(r.Op, r.Mode, r.Client, fmt.Sprintf("%.0f", r.Rate), c, ratio)
+	}
 }
 
-// writeCSV writes one line per operation and mode, to compare machines or
-// follow one machine over time. redis_benchmark_ops_per_sec is empty when
-// it was not measured.
+// csvHeader names writeCSV's columns.
+var csvHeader = []string{"operation", "mode", "client", "ops_per_sec", "redis_benchmark_ops_per_sec", "ratio_to_redis_benchmark"}
+
+// writeCSV writes one line per operation, mode and client, to compare
+// machines or follow one machine over time. The redis-benchmark figure
+// (the C client sending the same way) and the ratio are empty when it was
+// not measured.
 func writeCSV(path string, results []result) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
@@ -48,13 +59,14 @@ func writeCSV(path string, results []result) error {
 		return err
 	}
 	w := csv.NewWriter(f)
-	_ = w.Write([]string{"operation", "mode", "go_redis_ops_per_sec", "redis_benchmark_ops_per_sec"})
+	_ = w.Write(csvHeader)
 	for _, r := range results {
-		c := ""
+		c, ratio := "", ""
 		if r.RedisBenchmark > 0 {
 			c = strconv.FormatFloat(r.RedisBenchmark, 'f', 0, 64)
+			ratio = strconv.FormatFloat(r.Rate/r.RedisBenchmark, 'f', 2, 64)
 		}
-		_ = w.Write([]string{r.Op, r.Mode, strconv.FormatFloat(r.GoRedis, 'f', 0, 64), c})
+		_ = w.Write([]string{r.Op, r.Mode, r.Client, strconv.FormatFloat(r.Rate, 'f', 0, 64), c, ratio})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -64,44 +76,65 @@ func writeCSV(path string, results []result) error {
 	return f.Close()
 }
 
+// clientColors are the chart's colours, redis-benchmark's last.
+var clientColors = map[string]string{
+	goRedis: "#d82c20", goRedisPrebuilt: "#f08a5d", goRedisAuto: "#7b2cbf", rueidisClient: "#2a7de1",
+	"redis-benchmark": "#8a8a8a",
+}
+
 // writeSVG draws one panel per mode, each with its own scale (pipelines
-// are ten times faster, and would flatten the other bars), and a pair of
-// bars per operation: go-redis, and redis-benchmark beside it.
+// are ten times faster, and would flatten the other bars), and a group of
+// bars per operation: each Go client, and redis-benchmark beside them.
 func writeSVG(path string, results []result, o Options) error {
-	const (
-		width, panelH, top, left, right = 860, 220, 60, 70, 20
-		goColor, cColor                 = "#d82c20", "#8a8a8a"
-	)
+	const width, panelH, top, left, right = 900, 220, 60, 70, 20
 	var ops []string
-	byKey := map[[2]string]result{}
 	for _, r := range results {
-		if len(ops) == 0 || ops[len(ops)-1] != r.Op {
+		if !slices.Contains(ops, r.Op) {
 			ops = append(ops, r.Op)
 		}
-		byKey[[2]string{r.Op, r.Mode}] = r
 	}
 	height := top + len(modes)*panelH + 20
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="white"/>`+"\n", width, height)
-	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16" font-weight="bold">Redis throughput: go-redis vs redis-benchmark (ops/s, median of %d runs of %d)</text>`+"\n", left, o.Runs, o.N)
-	fmt.Fprintf(&b, `<rect x="%d" y="36" width="12" height="12" fill="%s"/><text x="%d" y="46">go-redis</text>`+"\n", left, goColor, left+16)
+	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="16" font-weight="bold">Redis throughput from Go, beside redis-benchmark (ops/s, median of %d runs of %d)</text>`+"\n", left, o.Runs, o.N)
+	legend := []string{goRedis, goRedisPrebuilt, goRedisAuto, rueidisClient}
 	if o.RedisBenchmark != "" {
-		fmt.Fprintf(&b, `<rect x="%d" y="36" width="12" height="12" fill="%s"/><text x="%d" y="46">redis-benchmark (C)</text>`+"\n", left+90, cColor, left+106)
+		legend = append(legend, "redis-benchmark")
+	}
+	for i, name := range legend {
+		x := left + i*150
+		fmt.Fprintf(&b, `<rect x="%d" y="36" width="12" height="12" fill="%s"/><text x="%d" y="46">%s</text>`+"\n", x, clientColors[name], x+16, html.EscapeString(name))
 	}
 	plotW := float64(width - left - right)
 	for p, m := range modes {
 		y0 := float64(top + p*panelH)
 		plotTop, plotH := y0+24, float64(panelH-60)
-		// The panel's scale: a round number above its highest bar.
+		// The bars of each operation: the Go clients, then the C client.
+		type barV struct {
+			client string
+			v      float64
+		}
+		groups := map[string][]barV{}
 		peak := 0.0
+		for _, r := range results {
+			if r.Mode != m.Name {
+				continue
+			}
+			groups[r.Op] = append(groups[r.Op], barV{r.Client, r.Rate})
+			peak = math.Max(peak, math.Max(r.Rate, r.RedisBenchmark))
+		}
 		for _, op := range ops {
-			r := byKey[[2]string{op, m.Name}]
-			peak = math.Max(peak, math.Max(r.GoRedis, r.RedisBenchmark))
+			for _, r := range results {
+				if r.Op == op && r.Mode == m.Name && r.RedisBenchmark > 0 {
+					groups[op] = append(groups[op], barV{"redis-benchmark", r.RedisBenchmark})
+					break
+				}
+			}
 		}
 		scale := niceCeil(peak)
 		title := m.Name
-		if m.Name == "concurrent" {
+		if strings.HasPrefix(m.Name, "concurrent") {
 			title += fmt.Sprintf(" (%d goroutines / connections)", o.Concurrency)
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" font-weight="bold">%s</text>`+"\n", left, y0+14, html.EscapeString(title))
@@ -111,15 +144,15 @@ func writeSVG(path string, results []result, o Options) error {
 				left, y, width-right, y, left-6, y+4, human(scale*frac))
 		}
 		slot := plotW / float64(len(ops))
-		barW := slot * 0.32
 		for i, op := range ops {
-			r := byKey[[2]string{op, m.Name}]
-			x := float64(left) + slot*float64(i) + slot*0.16
-			bar(&b, x, plotTop, plotH, barW, r.GoRedis/scale, goColor, fmt.Sprintf("%s %s, go-redis: %.0f ops/s", op, m.Name, r.GoRedis))
-			if r.RedisBenchmark > 0 {
-				bar(&b, x+barW+2, plotTop, plotH, barW, r.RedisBenchmark/scale, cColor, fmt.Sprintf("%s %s, redis-benchmark: %.0f ops/s", op, m.Name, r.RedisBenchmark))
+			bars := groups[op]
+			barW := slot * 0.7 / float64(max(len(bars), 1))
+			x := float64(left) + slot*float64(i) + slot*0.15
+			for k, bv := range bars {
+				bar(&b, x+float64(k)*barW, plotTop, plotH, barW-1, bv.v/scale, clientColors[bv.client],
+					fmt.Sprintf("%s %s, %s: %.0f ops/s", op, m.Name, bv.client, bv.v))
 			}
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x+barW+1, plotTop+plotH+16, html.EscapeString(op))
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x+slot*0.35, plotTop+plotH+16, html.EscapeString(op))
 		}
 	}
 	b.WriteString("</svg>\n")
