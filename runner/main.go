@@ -72,6 +72,8 @@ Workshops:
   join URL --name NAME
                     send your progress to the instructor's board
   leave             stop sending it
+  prepare [--image-archive FILE]
+                    get everything the workshop needs offline, then the doctor
 
 Flags:
   --no-input        never wait for a key (also when stdin is not a terminal);
@@ -223,6 +225,8 @@ func run(args []string) int {
 		return a.join(rest)
 	case "leave":
 		return a.leave()
+	case "prepare":
+		return a.prepare(ctx, rest)
 	}
 	if _, err := strconv.Atoi(strings.TrimPrefix(cmd, "step-")); err == nil {
 		s, ok := a.stepArg([]string{cmd})
