@@ -66,6 +66,15 @@ Commands:
   doctor            check Go, .env, Docker, redis-server and the Redis server
   embedded [-addr]  run the embedded Redis until Ctrl-C (default 127.0.0.1:6379)
 
+Workshops:
+  board --redis URL [--listen ADDR] [--tui]
+                    the instructor's live class board (prints the join line)
+  join URL --name NAME
+                    send your progress to the instructor's board
+  leave             stop sending it
+  prepare [--image-archive FILE]
+                    get everything the workshop needs offline, then the doctor
+
 Flags:
   --no-input        never wait for a key (also when stdin is not a terminal);
                     the exit status says whether everything passed
@@ -98,6 +107,8 @@ type app struct {
 	srvErr     error
 	srvLog     bytes.Buffer
 	announced  bool
+
+	classWarned bool // the class server was out of reach; said once
 }
 
 func main() {
@@ -208,6 +219,14 @@ func run(args []string) int {
 		return a.reset(rest)
 	case "doctor":
 		return a.runDoctor(ctx, true)
+	case "board":
+		return runBoard(rest, a.steps)
+	case "join":
+		return a.join(rest)
+	case "leave":
+		return a.leave()
+	case "prepare":
+		return a.prepare(ctx, rest)
 	}
 	if _, err := strconv.Atoi(strings.TrimPrefix(cmd, "step-")); err == nil {
 		s, ok := a.stepArg([]string{cmd})
