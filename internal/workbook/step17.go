@@ -16,8 +16,9 @@ func init() {
 			Port, Duration,
 			// Node IDs are random.
 			R(`\b[0-9a-f]{40}\b`, "<id>"),
-			// Throughput.
-			R(`\d+ ops/s`, "<n> ops/s"),
+			// Throughput, right-aligned.
+			R(` +\d+ ops/s`, " <n> ops/s"),
+			R(`the same \d+ keys`, "the same <n> keys"),
 			// What the workloads managed to do while slots moved or a node
 			// died depends on the machine's speed; errors, wrong reads and
 			// lost writes are not normalised: they must stay 0.

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -55,7 +54,7 @@ func (n *node) kill() {
 	if !n.alive() {
 		return
 	}
-	_ = n.cmd.Process.Signal(syscall.SIGKILL)
+	killProcess(n.cmd)
 	<-n.exited
 }
 
@@ -99,7 +98,11 @@ func (c *cluster) Close() {
 			n.kill()
 		}
 		c.single.kill()
-		_ = os.RemoveAll(c.dir)
+		// A forked child that was still writing can make the first
+		// attempt fail; it is gone a moment later.
+		_ = waitFor(context.Background(), 5*time.Second, "removing "+c.dir, func() (bool, error) {
+			return os.RemoveAll(c.dir) == nil, nil
+		})
 	})
 }
 
@@ -169,6 +172,10 @@ func baseArgs(n *node) []string {
 		"--port", strconv.Itoa(n.port), "--bind", "127.0.0.1",
 		"--dir", n.dir, "--logfile", filepath.Join(n.dir, "redis.log"),
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
+		// A primary waits 5 s by default before it streams its data to a
+		// new replica, in case more replicas turn up to share the
+		// transfer. Here each primary has one: send at once.
+		"--repl-diskless-sync-delay", "0",
 	}
 }
 

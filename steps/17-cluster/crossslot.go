@@ -207,7 +207,7 @@ func destroyAllAsWritten(ctx context.Context, rdb redis.Cmdable, userID string) 
 // The price: finding a session now takes the user's ID as well as the
 // session's, so the cookie carries both (the user's ID is no secret; the
 // 256 random bits are).
-func sessionKey(userID, id string) string { return "session:{" + userID + "}:" + id }
+func sessionKey(userID, id string) string  { return "session:{" + userID + "}:" + id }
 func userSessionsKey(userID string) string { return "user_sessions:{" + userID + "}" }
 
 // createSession is Create with the tagged keys: all or nothing again.

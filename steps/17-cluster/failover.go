@@ -177,11 +177,16 @@ func failover(ctx context.Context, out io.Writer, c *cluster) error {
 	if err := c.waitHealthy(ctx, 60*time.Second); err != nil {
 		return err
 	}
-	n, err := back.DBSize(ctx).Result()
-	if err != nil {
+	var n int64
+	if err := waitFor(ctx, 30*time.Second, "the old primary to have the new primary's keys", func() (bool, error) {
+		mine, err1 := back.DBSize(ctx).Result()
+		theirs, err2 := heirClient.DBSize(ctx).Result()
+		n = theirs
+		return err1 == nil && err2 == nil && mine == theirs, nil
+	}); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "restarted %s: it rejoined as a replica (role:%s) of %s, the new primary, and copied its %d keys\n", victim.addr(), role, master, n)
+	fmt.Fprintf(out, "restarted %s: it rejoined as a replica (role:%s) of %s, the new primary, and holds the same %d keys\n", victim.addr(), role, master, n)
 	return nil
 }
 

@@ -23,6 +23,10 @@ type workload struct {
 	reads, readErrors   atomic.Int64
 	wrongReads          atomic.Int64
 
+	// hot, when set, aims the even-numbered goroutines' keys at a few
+	// slots (one hash tag per slot): the slots about to move.
+	hot atomic.Pointer[[]string]
+
 	mu     sync.Mutex
 	acked  []string  // every key whose SET returned OK
 	errs   []opError // every failed command, when and how long it took
@@ -56,6 +60,9 @@ func (w *workload) run(ctx context.Context, rdb redis.Cmdable, id int) {
 		default:
 		}
 		key := w.prefix + ":" + strconv.Itoa(id) + ":" + strconv.Itoa(i)
+		if hot := w.hot.Load(); hot != nil && id%2 == 0 {
+			key = w.prefix + ":{" + (*hot)[i%len(*hot)] + "}:" + strconv.Itoa(id) + ":" + strconv.Itoa(i)
+		}
 		// SET to a value is safe to retry: applying it twice is applying
 		// it once. (An INCR retried after a lost reply would count twice.)
 		began := time.Now()
@@ -92,6 +99,33 @@ func (w *workload) failed(began time.Time, err error) {
 	took := time.Since(began)
 	w.errs = append(w.errs, opError{at: began.Sub(w.start), took: took, err: err})
 	w.maxErr = max(w.maxErr, took)
+}
+
+// fill writes perTag keys under each hash tag, in pipelines, and counts
+// them as acknowledged writes like the workload's own.
+func (w *workload) fill(ctx context.Context, rdb redis.Cmdable, tags []string, perTag int) error {
+	var keys []string
+	for _, tag := range tags {
+		for i := range perTag {
+			keys = append(keys, w.prefix+":{"+tag+"}:fill:"+strconv.Itoa(i))
+		}
+	}
+	for start := 0; start < len(keys); start += 1000 {
+		batch := keys[start:min(start+1000, len(keys))]
+		_, err := rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, k := range batch {
+				p.Set(ctx, k, k[strings.LastIndexByte(k, ':')+1:], 0)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("filling the slots: %w", err)
+		}
+	}
+	w.mu.Lock()
+	w.acked = append(w.acked, keys...)
+	w.mu.Unlock()
+	return nil
 }
 
 // Stop stops the goroutines and waits for them.
@@ -152,8 +186,10 @@ func (r *redirects) DialHook(next redis.DialHook) redis.DialHook { return next }
 
 func (r *redirects) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
+		// The node's reply comes back as the error; the ClusterClient
+		// decides what the command's own result will be.
 		err := next(ctx, cmd)
-		r.count(cmd.Err())
+		r.count(err)
 		return err
 	}
 }

@@ -15,3 +15,10 @@ import (
 func ownProcess(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
 }
+
+// killProcess kills the node's whole process group: redis-server forks
+// children (to stream its data to a replica, for one), and they go too.
+func killProcess(cmd *exec.Cmd) {
+	_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	_ = cmd.Process.Kill()
+}

@@ -66,19 +66,25 @@ func pipelines(ctx context.Context, out io.Writer, c *cluster) error {
 		ops  int
 		run  func(rdb redis.UniversalClient, ops int) error
 	}{
-		{"one at a time, 1 goroutine", 2000, oneAtATime},
-		{"pipelines of 100, 1 goroutine", 20000, pipelined},
-		{"50 goroutines, one at a time", 20000, fanOut},
-		{"50 goroutines, AutoPipeline()", 20000, autoPipelined},
+		{"one at a time, 1 goroutine", 500, oneAtATime},
+		{"pipelines of 100, 1 goroutine", 10000, pipelined},
+		{"50 goroutines, one at a time", 5000, fanOut},
+		{"50 goroutines, AutoPipeline()", 10000, autoPipelined},
 	}
+	// Best of three, taken in turns: other programs on the machine make
+	// single runs jump.
 	for _, row := range rows {
-		a, err := opsPerSec(single, row.ops, row.run)
-		if err != nil {
-			return fmt.Errorf("%s on the single server: %w", row.name, err)
-		}
-		b, err := opsPerSec(cl, row.ops, row.run)
-		if err != nil {
-			return fmt.Errorf("%s on the cluster: %w", row.name, err)
+		var a, b float64
+		for range 3 {
+			x, err := opsPerSec(single, row.ops, row.run)
+			if err != nil {
+				return fmt.Errorf("%s on the single server: %w", row.name, err)
+			}
+			y, err := opsPerSec(cl, row.ops, row.run)
+			if err != nil {
+				return fmt.Errorf("%s on the cluster: %w", row.name, err)
+			}
+			a, b = max(a, x), max(b, y)
 		}
 		fmt.Fprintf(out, "  %-34s %8.0f ops/s %8.0f ops/s\n", row.name, a, b)
 	}
@@ -204,9 +210,20 @@ func (h pipelineHook) DialHook(next redis.DialHook) redis.DialHook          { re
 func (h pipelineHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
 func (h pipelineHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
+		// Count our SETs only: a new connection's handshake (HELLO, CLIENT
+		// SETINFO) goes through the same hook as a pipeline of its own.
+		sets := 0
+		for _, c := range cmds {
+			if c.Name() == "set" {
+				sets++
+			}
+		}
+		if sets == 0 {
+			return next(ctx, cmds)
+		}
 		h.log.mu.Lock()
 		h.log.pipelines[h.addr]++
-		h.log.cmds[h.addr] += len(cmds)
+		h.log.cmds[h.addr] += sets
 		h.log.mu.Unlock()
 		return next(ctx, cmds)
 	}

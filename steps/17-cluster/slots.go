@@ -39,7 +39,7 @@ func slotsAndNodes(ctx context.Context, out io.Writer, rdb *redis.ClusterClient)
 		if err != nil {
 			return fmt.Errorf("CLUSTER KEYSLOT %s: %w", key, err)
 		}
-		fmt.Fprintf(out, "CLUSTER KEYSLOT %-21s → %5d  (shard %d)\n", key, slot, shardOfSlot(all, slot))
+		fmt.Fprintf(out, "CLUSTER KEYSLOT %-21s → %5d  (shard %d; keySlot in Go: %d)\n", key, slot, shardOfSlot(all, slot), keySlot(key))
 	}
 
 	// Write 1,000 keys. Each SET goes to the primary that owns the key's
