@@ -13,7 +13,7 @@ func init() {
 			"Keys that one transaction, script or WATCH must change together need one hash tag: {user:1001}:sessions and {user:1001}:profile share a slot.",
 		},
 		Normalize: []Rule{
-			Port, Duration,
+			Port, Duration, Version,
 			// Node IDs are random.
 			R(`\b[0-9a-f]{40}\b`, "<id>"),
 			// Throughput, right-aligned.

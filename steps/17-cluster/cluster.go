@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,7 @@ type node struct {
 	busPort int // the cluster bus: nodes gossip and vote on it
 	dir     string
 	cmd     *exec.Cmd
+	output  *bytes.Buffer // what redis-server printed before its log opened
 	exited  chan struct{}
 }
 
@@ -196,6 +198,8 @@ func clusterArgs(n *node) []string {
 // start runs redis-server for n and waits until it answers PING.
 func (c *cluster) start(ctx context.Context, n *node, args ...string) error {
 	n.cmd = exec.Command(c.server, args...)
+	n.output = &bytes.Buffer{}
+	n.cmd.Stdout, n.cmd.Stderr = n.output, n.output
 	n.exited = make(chan struct{})
 	ownProcess(n.cmd)
 	if err := n.cmd.Start(); err != nil {
@@ -347,9 +351,13 @@ func slotRanges(s redis.ClusterShard) string {
 	return strings.Join(parts, " ")
 }
 
-// logTail is the end of a node's log, to explain a failure.
+// logTail is the end of a node's log, to explain a failure. A bad option
+// is reported on the process's output, before the log file is opened.
 func logTail(n *node) string {
 	b, _ := os.ReadFile(filepath.Join(n.dir, "redis.log"))
+	if n.output != nil && n.output.Len() > 0 {
+		b = append(n.output.Bytes(), b...)
+	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
 	return strings.Join(lines[max(0, len(lines)-10):], "\n")
 }

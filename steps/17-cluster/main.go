@@ -88,7 +88,12 @@ func fail(ctx context.Context, err error) int {
 func tour(ctx context.Context, out io.Writer, c *cluster) error {
 	rdb := newClusterClient(c)
 	defer rdb.Close()
-	fmt.Fprintf(out, "A Redis Cluster of %d redis-server processes on 127.0.0.1, started for this step.\n\n", len(c.nodes))
+	info, err := rdb.Info(ctx, "server").Result()
+	if err != nil {
+		return fmt.Errorf("INFO server: %w", err)
+	}
+	fmt.Fprintf(out, "A Redis Cluster of %d redis-server %s processes on 127.0.0.1, started for this step.\n\n",
+		len(c.nodes), infoField(info, "redis_version"))
 	parts := []func() error{
 		func() error { return slotsAndNodes(ctx, out, rdb) },
 		func() error { return crossSlot(ctx, out, rdb) },
