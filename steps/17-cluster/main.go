@@ -35,11 +35,14 @@ func main() { os.Exit(run()) }
 // run is main with an exit status, so that its deferred clean-up always
 // runs: os.Exit skips deferred calls.
 func run() int {
-	// Ctrl-C (and a polite kill) cancel the context: whatever part is
-	// running returns, and the deferred Close stops the nodes and removes
-	// their directories. A second Ctrl-C kills the step at once; the nodes
-	// then die with it (Linux's parent-death signal, pdeathsig_linux.go).
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C (and a polite kill, a closed terminal, or a closed pipe as in
+	// `go run ./steps/17-cluster | head`) cancel the context: whatever part
+	// is running returns, and the deferred Close stops the nodes and
+	// removes their directories. A second Ctrl-C kills the step at once;
+	// the nodes then die with it (Linux's parent-death signal,
+	// pdeathsig_linux.go), and only their directories are left in the
+	// system's temporary directory.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 	defer stop()
 
 	// go-redis logs every failed dial while a node is down; the step says
