@@ -122,13 +122,31 @@ func failover(ctx context.Context, out io.Writer, c *cluster) error {
 	if err := c.waitHealthy(ctx, 60*time.Second); err != nil {
 		return err
 	}
-	// The client learns the new map from the nodes (a MOVED, or a reload
-	// after errors). Recovered means: writes to every shard succeed again.
-	if err := afterMigration(ctx, writers, 500); err != nil {
+	// The client has recovered when a write to every shard succeeds
+	// through it: it has learned the new map (from a MOVED, or its
+	// periodic reload) and reaches the promoted replica.
+	probes := make([]string, len(all))
+	for i, s := range all {
+		slot := int(s.Slots[0].Start)
+		probes[i] = "probe:{" + tagsFor(slot, slot)[0] + "}"
+	}
+	if err := waitFor(ctx, 60*time.Second, "the client to reach every shard again", func() (bool, error) {
+		for _, k := range probes {
+			if rdb.Set(ctx, k, 1, 0).Err() != nil {
+				return false, nil
+			}
+		}
+		return true, nil
+	}); err != nil {
+		return err
+	}
+	recovered := time.Since(writers.start) - killed
+	if err := afterMigration(ctx, writers, 200); err != nil {
 		return err
 	}
 	stopAll()
 	fmt.Fprintf(out, "%s was promoted %s after the kill (node timeout %s, then an election)\n", heir.addr(), promoted.Round(100*time.Millisecond), nodeTimeout)
+	fmt.Fprintf(out, "the client wrote to every shard again %s after the kill\n", recovered.Round(100*time.Millisecond))
 
 	errs := slices.Clone(writers.errs)
 	fmt.Fprintf(out, "writers: %d writes ok, %d failed", writers.writes.Load(), writers.writeErrors.Load()+writers.readErrors.Load())

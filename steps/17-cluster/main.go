@@ -35,15 +35,21 @@ func main() { os.Exit(run()) }
 // run is main with an exit status, so that its deferred clean-up always
 // runs: os.Exit skips deferred calls.
 func run() int {
-	// Ctrl-C (and a polite kill, a closed terminal, or a closed pipe as in
-	// `go run ./steps/17-cluster | head`) cancel the context: whatever part
-	// is running returns, and the deferred Close stops the nodes and
-	// removes their directories. A second Ctrl-C kills the step at once;
-	// the nodes then die with it (Linux's parent-death signal,
-	// pdeathsig_linux.go), and only their directories are left in the
-	// system's temporary directory.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
+	// Ctrl-C (and a polite kill, or a closed terminal) cancel the
+	// context: whatever part is running returns, and the deferred Close
+	// stops the nodes and removes their directories. A second Ctrl-C kills
+	// the step at once; the nodes then die with it (Linux's parent-death
+	// signal, pdeathsig_linux.go), and only their directories are left in
+	// the system's temporary directory.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	// A closed pipe (`go run ./steps/17-cluster | head`) would kill the
+	// step by SIGPIPE on its next line of output. Ignored, the write fails
+	// instead, and a failed write stops the step the same way as Ctrl-C.
+	signal.Ignore(syscall.SIGPIPE)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := stopOnError{os.Stdout, cancel}
 
 	// go-redis logs every failed dial while a node is down; the step says
 	// what happens itself.
@@ -51,7 +57,7 @@ func run() int {
 
 	server, cli, ok := findRedis()
 	if !ok {
-		fmt.Println(noRedisServer)
+		fmt.Fprintln(out, noRedisServer)
 		return 0
 	}
 	c, err := startCluster(ctx, server, cli)
@@ -59,7 +65,7 @@ func run() int {
 		return fail(ctx, fmt.Errorf("starting the cluster: %w", err))
 	}
 	defer c.Close()
-	if err := tour(ctx, os.Stdout, c); err != nil {
+	if err := tour(ctx, out, c); err != nil {
 		return fail(ctx, err)
 	}
 	return 0
@@ -121,6 +127,20 @@ func tour(ctx context.Context, out io.Writer, c *cluster) error {
 // sends each command straight to the primary that owns its key's slot.
 func newClusterClient(c *cluster) *redis.ClusterClient {
 	return redis.NewClusterClient(&redis.ClusterOptions{Addrs: c.addrs()})
+}
+
+// stopOnError is a writer that cancels the step when a write fails.
+type stopOnError struct {
+	w    io.Writer
+	stop context.CancelFunc
+}
+
+func (s stopOnError) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil {
+		s.stop()
+	}
+	return n, err
 }
 
 type quiet struct{}

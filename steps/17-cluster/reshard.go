@@ -69,7 +69,7 @@ func reshardLive(ctx context.Context, out io.Writer, c *cluster) error {
 		var halfway func() error
 		if slot == first {
 			halfway = func() error {
-				return waitFor(ctx, 10*time.Second, "the workload to meet an ASK", func() (bool, error) {
+				return waitFor(ctx, 30*time.Second, "the workload to meet an ASK", func() (bool, error) {
 					return seen.ask.Load() > 0, nil
 				})
 			}
