@@ -26,7 +26,16 @@ import (
 // other Redis, so they do not go through testkit's provisioning.
 var shared *cluster
 
-func TestMain(m *testing.M) { os.Exit(runTests(m)) }
+// runAsStep makes the test binary behave as the step's own program, for
+// the tests that interrupt or kill it (signal_linux_test.go).
+const runAsStep = "WORKBOOK_STEP17_AS_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsStep) == "1" {
+		os.Exit(run())
+	}
+	os.Exit(runTests(m))
+}
 
 func runTests(m *testing.M) int {
 	redis.SetLogger(quiet{})
