@@ -20,6 +20,7 @@ import (
 // and removes their directories before it exits. Killed outright, it
 // cannot clean up, but its nodes die with it (the parent-death signal).
 func TestInterruptCleansUp(t *testing.T) {
+	skipOtherModes(t)
 	if _, _, ok := findRedis(); !ok {
 		t.Skip("skipped: " + noRedisServer)
 	}
