@@ -238,6 +238,14 @@ var jsonTable = []jsonCase{
 		j("[]", "JSON.NUMINCRBY", "doc", "$.nope", "3").resp3([]any{}),
 		j(errIs("ERR Path '$.nope' does not exist or does not contains a number"), "JSON.NUMINCRBY", "doc", ".nope", "3").resp3([]any{}),
 		j("9", "JSON.NUMINCRBY", "doc", ".b[0].a", "1").resp3([]any{int64(9)}),
+		j(errIs("ERR Path '$.a' does not exist or does not contains a number"), "JSON.NUMINCRBY", "doc", ".a", "1").resp3([]any{nil}),
+	}},
+	{name: "JSON.NUMPOWBY", source: docs + "json.numpowby (example and Details: 2 raised to -1.0 is 0.5)", steps: []jsonStep{
+		j("OK", "JSON.SET", "doc", ".", `{"a":"b","b":[{"a":2}, {"a":5}, {"a":"c"}]}`),
+		j("[null]", "JSON.NUMPOWBY", "doc", "$.a", "2").resp3([]any{nil}),
+		j("[null,4,25,null]", "JSON.NUMPOWBY", "doc", "$..a", "2").resp3([]any{nil, int64(4), int64(25), nil}),
+		j("OK", "JSON.SET", "doc", "$.e", "2"),
+		j("[0.5]", "JSON.NUMPOWBY", "doc", "$.e", "-1.0").resp3([]any{0.5}),
 	}},
 	{name: "JSON.NUMINCRBY floats over RESP3", source: rjResp3 + " test_resp_json_num_ops", steps: []jsonStep{
 		j("OK", "JSON.SET", "test_resp3", "$", `{"a1":{"b":{"c":1}},"a2":{"b":{"c":2.2}},"a3":{"b":{"c":"val"}}}`),

@@ -6,27 +6,40 @@ import (
 	"strconv"
 )
 
-// JSON.NUMINCRBY, JSON.NUMMULTBY, JSON.STRAPPEND, JSON.STRLEN and
-// JSON.TOGGLE: numbers, strings and booleans.
+// JSON.NUMINCRBY, JSON.NUMMULTBY, JSON.NUMPOWBY, JSON.STRAPPEND,
+// JSON.STRLEN and JSON.TOGGLE: numbers, strings and booleans.
 
 func jsonScalarCommands() map[string]command {
 	return map[string]command{
 		"JSON.NUMINCRBY": {arity: 4, run: cmdJSONNumIncrBy},
 		"JSON.NUMMULTBY": {arity: 4, run: cmdJSONNumMultBy},
+		"JSON.NUMPOWBY":  {arity: 4, run: cmdJSONNumPowBy},
 		"JSON.STRAPPEND": {arity: -3, run: cmdJSONStrAppend},
 		"JSON.STRLEN":    {arity: -2, run: cmdJSONStrLen},
 		"JSON.TOGGLE":    {arity: 3, run: cmdJSONToggle},
 	}
 }
 
-func cmdJSONNumIncrBy(x *call) { numOp(x, false) }
-func cmdJSONNumMultBy(x *call) { numOp(x, true) }
+type numKind uint8
 
-// numOp is NUMINCRBY/NUMMULTBY: integer stays integer when both operands
-// are integers and the result fits, as in RedisJSON. Over RESP2 the reply
+const (
+	numAdd numKind = iota
+	numMult
+	numPow
+)
+
+func cmdJSONNumIncrBy(x *call) { numOp(x, numAdd) }
+func cmdJSONNumMultBy(x *call) { numOp(x, numMult) }
+func cmdJSONNumPowBy(x *call)  { numOp(x, numPow) }
+
+const msgNumOverflow = "ERR numeric overflow"
+
+// numOp is NUMINCRBY/NUMMULTBY/NUMPOWBY: integer stays integer when both
+// operands are integers and the result fits, as in RedisJSON (NUMPOWBY
+// fails instead of turning to floating point). Over RESP2 the reply
 // is JSON text ("[3,null]" for a $-path, "3" for a legacy one); over RESP3
 // it is an array of integers, doubles and nils, whatever the path.
-func numOp(x *call, mult bool) {
+func numOp(x *call, op numKind) {
 	arg, bad := parseValue(x.args[2])
 	if bad != "" {
 		x.c.WriteError(bad)
@@ -48,7 +61,11 @@ func numOp(x *call, mult bool) {
 	results := make([]any, len(locs))
 	changed := false
 	for i, l := range locs {
-		r := numResult(get(doc, l), arg, mult)
+		r := numResult(get(doc, l), arg, op)
+		if r == errOverflow {
+			x.c.WriteError(msgNumOverflow)
+			return
+		}
 		if f, ok := r.(float64); ok && (math.IsInf(f, 0) || math.IsNaN(f)) {
 			x.c.WriteError("ERR result is not a number or is out of range")
 			return
@@ -92,36 +109,82 @@ func numOp(x *call, mult bool) {
 	}
 }
 
-// numResult is cur+arg or cur*arg, nil when cur is not a number.
-func numResult(cur, arg any, mult bool) any {
+// errOverflow is numResult's answer to an integer power that does not fit.
+var errOverflow = new(struct{ overflow bool })
+
+// numResult is cur+arg, cur*arg or cur^arg, nil when cur is not a number.
+func numResult(cur, arg any, op numKind) any {
 	switch a := cur.(type) {
 	case int64:
 		if b, ok := arg.(int64); ok {
-			if mult {
-				if prod := a * b; a == 0 || (prod/a == b && !(a == -1 && b == math.MinInt64)) {
-					return prod
-				}
-				return float64(a) * float64(b)
-			}
-			if s := a + b; (b <= 0 || s >= a) && (b >= 0 || s <= a) {
-				return s
-			}
-			return float64(a) + float64(b)
+			return intOp(a, b, op)
 		}
-		return floatOp(float64(a), arg.(float64), mult)
+		return floatOp(float64(a), arg.(float64), op)
 	case float64:
 		b, ok := arg.(float64)
 		if !ok {
 			b = float64(arg.(int64))
 		}
-		return floatOp(a, b, mult)
+		return floatOp(a, b, op)
 	}
 	return nil
 }
 
-func floatOp(a, b float64, mult bool) float64 {
-	if mult {
+// intOp keeps integers when the result fits; a sum or product that does
+// not is computed in floating point, a power fails.
+func intOp(a, b int64, op numKind) any {
+	switch op {
+	case numMult:
+		if prod := a * b; a == 0 || (prod/a == b && !(a == -1 && b == math.MinInt64)) {
+			return prod
+		}
+		return float64(a) * float64(b)
+	case numPow:
+		if r, ok := intPow(a, b); ok {
+			return r
+		}
+		return errOverflow
+	}
+	if s := a + b; (b <= 0 || s >= a) && (b >= 0 || s <= a) {
+		return s
+	}
+	return float64(a) + float64(b)
+}
+
+// intPow is a^b, ok false when b is negative or the result does not fit.
+func intPow(a, b int64) (int64, bool) {
+	switch {
+	case b < 0:
+		return 0, false
+	case b == 0:
+		return 1, true
+	case a == 0 || a == 1:
+		return a, true
+	case a == -1:
+		if b%2 == 0 {
+			return 1, true
+		}
+		return -1, true
+	case b > 63: // |a| >= 2
+		return 0, false
+	}
+	r := int64(1)
+	for ; b > 0; b-- {
+		p := r * a
+		if p/a != r {
+			return 0, false
+		}
+		r = p
+	}
+	return r, true
+}
+
+func floatOp(a, b float64, op numKind) float64 {
+	switch op {
+	case numMult:
 		return a * b
+	case numPow:
+		return math.Pow(a, b)
 	}
 	return a + b
 }
