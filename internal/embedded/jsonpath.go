@@ -146,7 +146,7 @@ func (ps *pathParser) literal() (string, bool) {
 }
 
 // elements parses the segments after $ or @; first allows a bare literal
-// or * right after the $ ($foo, $*), as the grammar's first_element does.
+// or * right after it ($foo, @*), as the grammar's first_element does.
 func (ps *pathParser) elements(first bool) ([]pathSeg, error) {
 	var segs []pathSeg
 	for {
@@ -330,6 +330,9 @@ func (ps *pathParser) optInt() (int, bool, error) {
 // quoted parses a '...' or "..." string; a backslash escapes the quote or
 // a backslash.
 func (ps *pathParser) quoted() (string, error) {
+	if !ps.peek("'") && !ps.peek(`"`) {
+		return "", ps.fail("expected a quoted string")
+	}
 	q := ps.s[ps.pos]
 	ps.pos++
 	var b strings.Builder
@@ -454,7 +457,7 @@ func (ps *pathParser) test() (*filterTest, error) {
 func (ps *pathParser) term() (*filterTerm, error) {
 	switch {
 	case ps.eat("@"):
-		segs, err := ps.elements(false)
+		segs, err := ps.elements(true)
 		return &filterTerm{kind: termCurrent, path: segs}, err
 	case ps.eat("$"):
 		segs, err := ps.elements(true)
