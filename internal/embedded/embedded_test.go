@@ -83,8 +83,8 @@ func TestJSONKeysAreKeys(t *testing.T) {
 	if err := rdb.Get(ctx, "user:1").Err(); err == nil || !strings.HasPrefix(err.Error(), "WRONGTYPE") {
 		t.Errorf("GET on a JSON key: %v, want WRONGTYPE", err)
 	}
-	if err := rdb.Do(ctx, "JSON.GET", "plain").Err(); err == nil || !strings.HasPrefix(err.Error(), "WRONGTYPE") {
-		t.Errorf("JSON.GET on a string: %v, want WRONGTYPE", err)
+	if err := rdb.Do(ctx, "JSON.GET", "plain").Err(); err == nil || err.Error() != "Existing key has wrong Redis type" {
+		t.Errorf("JSON.GET on a string: %v, want RedisJSON's \"Existing key has wrong Redis type\"", err)
 	}
 	vals := must[[]any](t)(rdb.MGet(ctx, "plain", "user:1").Result())
 	if vals[0] != "x" || vals[1] != nil {
@@ -290,8 +290,8 @@ return {redis.call('JSON.GET', KEYS[1], '$.n'), redis.call('HTTL', KEYS[2], 'FIE
 	}
 	// The server is still alive (no deadlock) and a JSON error reaches Lua.
 	_, err = rdb.Eval(ctx, `return redis.call('JSON.GET', 'h')`, nil).Result()
-	if err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
-		t.Errorf("EVAL of JSON.GET on a hash: %v, want WRONGTYPE", err)
+	if err == nil || !strings.Contains(err.Error(), "wrong Redis type") {
+		t.Errorf("EVAL of JSON.GET on a hash: %v, want RedisJSON's wrong-type error", err)
 	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Errorf("PING after EVAL: %v", err)

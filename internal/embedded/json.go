@@ -41,6 +41,9 @@ const (
 	msgNoKey       = "ERR could not perform this operation on a key that doesn't exist"
 	msgRootOnly    = "ERR new objects must be created at the root"
 	msgPathMissing = "ERR Path '%s' does not exist"
+	// msgNotJSON answers a JSON command on a key of another type; it has no
+	// ERR or WRONGTYPE in front (redis-module's verify_type).
+	msgNotJSON = "Existing key has wrong Redis type"
 )
 
 // msgPathMissingOr is "ERR Path '$.x' does not exist or not an array".
@@ -61,7 +64,7 @@ func (x *call) loadJSON(key string) (any, bool, string) {
 	}
 	s, ok := asString(r)
 	if !ok || !isJSONValue(s) {
-		return nil, false, msgWrongType
+		return nil, false, msgNotJSON
 	}
 	doc, err := parseJSON(s[len(jsonMarker):])
 	if err != nil {
