@@ -116,6 +116,22 @@ var jsonTable = []jsonCase{
 		j(errIs("ERR Path '$.nope' does not exist"), "JSON.GET", "doc", ".nope"),
 		j(nilReply, "JSON.GET", "missing", "$"),
 	}},
+	{name: "JSON.GET FORMAT over RESP3", source: rjResp3 + " test_resp3_set_get_expand_format; " + rjKV + "value_to_resp3 and to_resp3 (an array per path; EXPAND1 keeps arrays and objects as text); " + rjSource + "json_get (FORMAT before a path on RESP2 is an error, after one it is read and RESP2 answers text)", steps: []jsonStep{
+		j("OK", "JSON.SET", "test_resp3", "$", `{"a1":{"b":{"c":true,"d":null}},"a2":{"b":{"c":2, "e":[1,true, {"f":null}]}}}`),
+		j(errIs("ERR FORMAT argument is not supported on RESP2"), "JSON.GET", "test_resp3", "FORMAT", "EXPAND", "$").
+			resp3([]any{[]any{map[any]any{"a1": map[any]any{"b": map[any]any{"c": true, "d": nil}}, "a2": map[any]any{"b": map[any]any{"c": int64(2), "e": []any{int64(1), true, map[any]any{"f": nil}}}}}}}),
+		j(errIs("ERR FORMAT argument is not supported on RESP2"), "JSON.GET", "test_resp3", "FORMAT", "EXPAND", "$.a1", "$.a3", "$.a2").
+			resp3([]any{[]any{map[any]any{"b": map[any]any{"c": true, "d": nil}}}, []any{}, []any{map[any]any{"b": map[any]any{"c": int64(2), "e": []any{int64(1), true, map[any]any{"f": nil}}}}}}),
+		j(errIs("ERR FORMAT argument is not supported on RESP2"), "JSON.GET", "test_resp3", "FORMAT", "EXPAND1", "$..c").
+			resp3([]any{[]any{true, int64(2)}}),
+		j(errIs("ERR FORMAT argument is not supported on RESP2"), "JSON.GET", "test_resp3", "FORMAT", "EXPAND1", "$.a1").
+			resp3([]any{[]any{`{"b":{"c":true,"d":null}}`}}),
+		j(errIs("ERR FORMAT argument is not supported on RESP2"), "JSON.GET", "test_resp3", "FORMAT", "STRING", "$..b").
+			resp3(`[{"c":true,"d":null},{"c":2,"e":[1,true,{"f":null}]}]`),
+		j(`[{"c":true,"d":null},{"c":2,"e":[1,true,{"f":null}]}]`, "JSON.GET", "test_resp3", "$..b", "FORMAT", "EXPAND").
+			resp3([]any{[]any{map[any]any{"c": true, "d": nil}, map[any]any{"c": int64(2), "e": []any{int64(1), true, map[any]any{"f": nil}}}}}),
+		j(errIs("ERR FORMAT argument is not supported on RESP2"), "JSON.GET", "test_no_such_key", "FORMAT", "EXPAND", "$.a3").resp3(nilReply),
+	}},
 	{name: "JSON.GET keeps insertion order", source: docs + "json.get", steps: []jsonStep{
 		j("OK", "JSON.SET", "doc", "$", `{"z":1,"a":2,"m":{"y":1,"b":2}}`),
 		j("OK", "JSON.SET", "doc", "$.c", "3"),
