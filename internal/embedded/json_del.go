@@ -31,10 +31,26 @@ func cmdJSONDel(x *call) {
 	for _, l := range locs {
 		remove(doc, l)
 	}
-	if len(locs) > 0 {
+	switch {
+	case len(locs) == 0:
+	case isEmptyContainer(doc):
+		// A document left as {} or [] goes with its key, as in RedisJSON
+		// since 8.0 (MOD-9117).
+		x.do("DEL", key)
+	default:
 		x.saveJSON(key, doc)
 	}
 	x.c.WriteInt(len(locs))
+}
+
+func isEmptyContainer(v any) bool {
+	switch t := v.(type) {
+	case *jsonObject:
+		return len(t.keys) == 0
+	case *jsonArray:
+		return len(t.items) == 0
+	}
+	return false
 }
 
 // cmdJSONClear empties arrays and objects and sets numbers to 0, and counts
