@@ -83,8 +83,8 @@ func TestJSONKeysAreKeys(t *testing.T) {
 	if err := rdb.Get(ctx, "user:1").Err(); err == nil || !strings.HasPrefix(err.Error(), "WRONGTYPE") {
 		t.Errorf("GET on a JSON key: %v, want WRONGTYPE", err)
 	}
-	if err := rdb.Do(ctx, "JSON.GET", "plain").Err(); err == nil || !strings.HasPrefix(err.Error(), "WRONGTYPE") {
-		t.Errorf("JSON.GET on a string: %v, want WRONGTYPE", err)
+	if err := rdb.Do(ctx, "JSON.GET", "plain").Err(); err == nil || err.Error() != "Existing key has wrong Redis type" {
+		t.Errorf("JSON.GET on a string: %v, want RedisJSON's \"Existing key has wrong Redis type\"", err)
 	}
 	vals := must[[]any](t)(rdb.MGet(ctx, "plain", "user:1").Result())
 	if vals[0] != "x" || vals[1] != nil {
@@ -122,7 +122,10 @@ func TestJSONKeysAreKeys(t *testing.T) {
 }
 
 func TestJSONErrors(t *testing.T) {
-	_, rdb := start(t)
+	s, _ := start(t)
+	// RESP2: the replies checked here are RedisJSON's RESP2 text.
+	rdb := redis.NewClient(&redis.Options{Addr: s.Addr(), Protocol: 2})
+	defer rdb.Close()
 	ctx := ctxT(t)
 	rdb.Do(ctx, "JSON.SET", "doc", "$", `{"s":"text","n":1}`)
 	for _, c := range []struct {
@@ -133,9 +136,9 @@ func TestJSONErrors(t *testing.T) {
 		{[]any{"JSON.SET", "doc", "$", ""}, "EOF while parsing a value at line 1 column 0"},
 		{[]any{"JSON.SET", "doc", "$", "[1,2"}, "EOF while parsing a list at line 1 column 4"},
 		{[]any{"JSON.GET", "doc", "$.a["}, "JSON Path error"},
-		{[]any{"JSON.NUMINCRBY", "doc", ".s", "1"}, "WRONGTYPE wrong type of path value - expected a number but found string"},
+		{[]any{"JSON.NUMINCRBY", "doc", ".s", "1"}, "ERR Path '$.s' does not exist or does not contains a number"},
 		{[]any{"JSON.NUMINCRBY", "missing", "$.n", "1"}, "ERR could not perform this operation on a key that doesn't exist"},
-		{[]any{"JSON.ARRAPPEND", "doc", ".s", "1"}, "WRONGTYPE wrong type of path value - expected array but found string"},
+		{[]any{"JSON.ARRAPPEND", "doc", ".s", "1"}, "ERR Path '.s' does not exist or not an array"},
 		{[]any{"JSON.ARRINSERT", "doc", "$", "0", "1"}, ""},
 		{[]any{"JSON.SET", "doc"}, "ERR wrong number of arguments for 'json.set' command"},
 	} {
@@ -287,8 +290,8 @@ return {redis.call('JSON.GET', KEYS[1], '$.n'), redis.call('HTTL', KEYS[2], 'FIE
 	}
 	// The server is still alive (no deadlock) and a JSON error reaches Lua.
 	_, err = rdb.Eval(ctx, `return redis.call('JSON.GET', 'h')`, nil).Result()
-	if err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
-		t.Errorf("EVAL of JSON.GET on a hash: %v, want WRONGTYPE", err)
+	if err == nil || !strings.Contains(err.Error(), "wrong Redis type") {
+		t.Errorf("EVAL of JSON.GET on a hash: %v, want RedisJSON's wrong-type error", err)
 	}
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		t.Errorf("PING after EVAL: %v", err)

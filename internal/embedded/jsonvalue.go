@@ -15,9 +15,8 @@ import (
 //
 //	nil, bool, int64, float64, string, *jsonObject, *jsonArray
 //
-// *jsonObject implements ojg's jp.Keyed and *jsonArray jp.Indexed, so ojg's
-// JSONPath engine walks them directly; being pointers, they are mutated in
-// place once a path has located them.
+// Objects and arrays are pointers, so they are mutated in place once a path
+// (jsonpath.go) has located them.
 
 // jsonObject is an object that remembers the order its keys were added in.
 type jsonObject struct {
@@ -27,10 +26,10 @@ type jsonObject struct {
 
 func newObject() *jsonObject { return &jsonObject{vals: map[string]any{}} }
 
-// ValueForKey implements jp.Keyed.
+// ValueForKey returns the value of a key.
 func (o *jsonObject) ValueForKey(k string) (any, bool) { v, ok := o.vals[k]; return v, ok }
 
-// SetValueForKey implements jp.Keyed: a new key goes last, as in RedisJSON.
+// SetValueForKey sets a key: a new key goes last, as in RedisJSON.
 func (o *jsonObject) SetValueForKey(k string, v any) {
 	if _, ok := o.vals[k]; !ok {
 		o.keys = append(o.keys, k)
@@ -38,7 +37,9 @@ func (o *jsonObject) SetValueForKey(k string, v any) {
 	o.vals[k] = v
 }
 
-// RemoveValueForKey implements jp.Keyed.
+// RemoveValueForKey removes a key the way RedisJSON's objects do: the last
+// key moves into its place, so {"a","b","c"} without "a" is {"c","b"}
+// (RedisJSON's tests/pytest/test.py testDelCommand shows it).
 func (o *jsonObject) RemoveValueForKey(k string) {
 	if _, ok := o.vals[k]; !ok {
 		return
@@ -46,13 +47,15 @@ func (o *jsonObject) RemoveValueForKey(k string) {
 	delete(o.vals, k)
 	for i, kk := range o.keys {
 		if kk == k {
-			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+			last := len(o.keys) - 1
+			o.keys[i] = o.keys[last]
+			o.keys = o.keys[:last]
 			break
 		}
 	}
 }
 
-// Keys implements jp.Keyed, in insertion order.
+// Keys returns the keys in order.
 func (o *jsonObject) Keys() []string { return append([]string(nil), o.keys...) }
 
 func (o *jsonObject) index(k string) int {
@@ -68,7 +71,7 @@ func (o *jsonObject) index(k string) int {
 // could not be appended to through a located path).
 type jsonArray struct{ items []any }
 
-// ValueAtIndex implements jp.Indexed.
+// ValueAtIndex returns an element, nil out of range.
 func (a *jsonArray) ValueAtIndex(i int) any {
 	if i < 0 || i >= len(a.items) {
 		return nil
@@ -76,17 +79,17 @@ func (a *jsonArray) ValueAtIndex(i int) any {
 	return a.items[i]
 }
 
-// SetValueAtIndex implements jp.Indexed.
+// SetValueAtIndex replaces an element in range.
 func (a *jsonArray) SetValueAtIndex(i int, v any) {
 	if i >= 0 && i < len(a.items) {
 		a.items[i] = v
 	}
 }
 
-// Size implements jp.Indexed.
+// Size is the number of elements.
 func (a *jsonArray) Size() int { return len(a.items) }
 
-// RemoveValueAtIndex implements jp.RemovableIndexed.
+// RemoveValueAtIndex removes an element in range.
 func (a *jsonArray) RemoveValueAtIndex(i int) {
 	if i >= 0 && i < len(a.items) {
 		a.items = append(a.items[:i:i], a.items[i+1:]...)
@@ -134,25 +137,16 @@ func deepCopy(v any) any {
 	return v
 }
 
-// jsonEqual compares two values as JSON.ARRINDEX does (1 and 1.0 are equal).
+// jsonEqual compares two values as JSON.ARRINDEX does (RedisJSON's
+// is_equal): an integer never equals a float, so 3 is not 3.0.
 func jsonEqual(a, b any) bool {
 	switch x := a.(type) {
 	case int64:
-		switch y := b.(type) {
-		case int64:
-			return x == y
-		case float64:
-			return float64(x) == y
-		}
-		return false
+		y, ok := b.(int64)
+		return ok && x == y
 	case float64:
-		switch y := b.(type) {
-		case int64:
-			return x == float64(y)
-		case float64:
-			return x == y
-		}
-		return false
+		y, ok := b.(float64)
+		return ok && x == y
 	case *jsonObject:
 		y, ok := b.(*jsonObject)
 		if !ok || len(x.keys) != len(y.keys) {
