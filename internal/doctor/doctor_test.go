@@ -61,7 +61,7 @@ func client(t *testing.T, opts *redis.Options) *redis.Client {
 	return rdb
 }
 
-func target(name string, opts *redis.Options) Target { return Target{Name: name, Options: opts} }
+func target(name string, opts *redis.Options) *provision.Server { return provision.Unexamined(name, opts) }
 
 // find returns the result named name.
 func find(t *testing.T, rs []Result, name string) Result {
@@ -397,7 +397,7 @@ func TestFailedBackgroundSaveIsMISCONF(t *testing.T) {
 
 func TestHealthyServerPassesEveryCheck(t *testing.T) {
 	srv := owned(t)
-	rs := Server(testContext(t), ForServer(srv))
+	rs := Server(testContext(t), srv)
 	for _, name := range []string{"Reachable", "Authentication", "Latency", "Database"} {
 		if r := find(t, rs, name); r.Status != OK {
 			t.Errorf("%s on a fresh server: %s", name, r)
@@ -424,7 +424,7 @@ func TestKeysAlreadyInTheDatabase(t *testing.T) {
 	srv := owned(t)
 	ctx := testContext(t)
 	rdb := client(t, srv.Options())
-	tgt := Target{Name: "a learner's server", Options: srv.Options()}
+	tgt := provision.Unexamined("a learner's server", srv.Options())
 	if r := Keys(ctx, rdb, tgt); r.Status != OK {
 		t.Fatalf("an empty database: %s", r)
 	}

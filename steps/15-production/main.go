@@ -10,24 +10,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/lesson"
 	"github.com/redis-go-workbook/workbook/internal/provision"
 )
 
 func main() {
-	// Ctrl-C cancels the context, so every server and process the step
-	// started is stopped on the way out.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	// Ctrl-C (or SIGTERM) cancels the context, so every server and process
+	// the step started is stopped on the way out.
+	ctx, interrupted := lesson.SignalContext()
 
 	// go-redis logs every failed dial while the master is down; the demo
 	// says what happens itself.
-	redis.SetLogger(quiet{})
+	provision.QuietClientLogs()
 
 	what := "tips"
 	if len(os.Args) > 1 {
@@ -55,6 +51,9 @@ func main() {
 	if err != nil && ctx.Err() == nil {
 		lesson.Fail(err)
 	}
+	if code := interrupted(); code != 0 {
+		os.Exit(code)
+	}
 }
 
 // withServer connects as every step does (and says which Redis) and runs fn.
@@ -67,7 +66,3 @@ func withServer(ctx context.Context, fn func(*provision.Server) error) error {
 	defer srv.Close()
 	return fn(srv)
 }
-
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}

@@ -178,7 +178,7 @@ func (t *topology) start(ctx context.Context, name string, port int, args []stri
 	inst := &instance{name: name, port: port, log: &bytes.Buffer{}, exited: make(chan struct{})}
 	inst.cmd = exec.Command(t.path, args...)
 	inst.cmd.Stdout, inst.cmd.Stderr = inst.log, inst.log
-	dieWithParent(inst.cmd)
+	provision.DieWithParent(inst.cmd) // killed with the step, even if it is killed itself
 	if err := inst.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
