@@ -61,7 +61,9 @@ func client(t *testing.T, opts *redis.Options) *redis.Client {
 	return rdb
 }
 
-func target(name string, opts *redis.Options) *provision.Server { return provision.Unexamined(name, opts) }
+func target(name string, opts *redis.Options) *provision.Server {
+	return provision.Unexamined(name, opts)
+}
 
 // find returns the result named name.
 func find(t *testing.T, rs []Result, name string) Result {
@@ -530,13 +532,49 @@ func TestDotEnv(t *testing.T) {
 	}
 	os.Unsetenv("REDIS_PORT") // godotenv set it from the file
 
-	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("REDIS_URL=redis://:secret@127.0.0.1:6390/2\n"), 0o644); err != nil {
+	// What `cp .env.example .env` gives: a file others may read.
+	env := filepath.Join(dir, ".env")
+	if err := os.WriteFile(env, []byte("REDIS_URL=redis://:secret@127.0.0.1:6390/2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(env, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	r, _ = DotEnv()
+	os.Unsetenv("REDIS_URL")
+	if r.Status != Warn || r.Fix != "chmod 600 .env" || strings.Contains(r.String(), "secret") {
+		t.Fatalf("a world-readable .env holding a password: %s", r)
+	}
+
+	if err := os.Chmod(env, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r, cfg := DotEnv()
 	os.Unsetenv("REDIS_URL")
 	if r.Status != OK || !cfg.Explicit || strings.Contains(r.String(), "secret") {
 		t.Fatalf("a valid .env, password hidden: %s", r)
+	}
+
+	// REDIS_HOST beside REDIS_URL is not used: the doctor says so.
+	if err := os.WriteFile(env, []byte("REDIS_URL=redis://127.0.0.1:6390/2\nREDIS_HOST=elsewhere\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = DotEnv()
+	os.Unsetenv("REDIS_URL")
+	os.Unsetenv("REDIS_HOST")
+	if r.Status != Warn || !strings.Contains(r.Detail, "REDIS_HOST is ignored") {
+		t.Fatalf("REDIS_HOST beside REDIS_URL: %s", r)
+	}
+
+	// A UTF-8 byte-order mark, as some Windows editors write, is no part of
+	// the first variable's name.
+	if err := os.WriteFile(env, []byte("\uFEFFREDIS_URL=redis://127.0.0.1:6390/3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, cfg = DotEnv()
+	os.Unsetenv("REDIS_URL")
+	if r.Status != OK || !cfg.Explicit || cfg.DB != 3 {
+		t.Fatalf("a .env starting with a BOM: %s", r)
 	}
 }
 

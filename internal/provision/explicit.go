@@ -174,7 +174,7 @@ func PlainGreeting(ctx context.Context, addr string, timeout time.Duration) stri
 	}
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(timeout))
-	_, _ = conn.Write([]byte("PING\r\n"))
+	_, _ = conn.Write([]byte("*1\r\n$4\r\nPING\r\n")) // RESP, which every server reads (miniredis has no inline commands)
 	line, _ := bufio.NewReader(conn).ReadString('\n')
 	return strings.TrimSpace(line)
 }
