@@ -41,23 +41,21 @@ func (a *app) runDoctor(ctx context.Context, machine bool) int {
 	if srv == nil && envRes.Status != doctor.Fail {
 		var err error
 		srv, err = a.server(ctx)
-		if err != nil {
-			if !cfg.Explicit {
-				u.printf("%s no Redis to examine: %v\n", u.bad(), err)
-				a.explain(ctx, err.Error())
-				return 1
-			}
+		switch {
+		case err != nil && cfg.Explicit:
 			srv = doctor.Named(cfg)
+		case err != nil:
+			u.printf("%s no Redis to examine: %v\n", u.bad(), err)
+			a.explain(ctx, err.Error())
+			results = append(results, doctor.Result{Status: doctor.Fail})
 		}
 	}
-	if srv == nil {
-		u.printf("%s no Redis to examine: fix .env first\n", u.bad())
-		return 1
+	if srv != nil {
+		sp := u.spin("examining " + srv.Description)
+		rs := doctor.Server(ctx, srv)
+		sp.stop()
+		show(rs...)
 	}
-	sp := u.spin("examining " + srv.Description)
-	rs := doctor.Server(ctx, srv)
-	sp.stop()
-	show(rs...)
 
 	fails, warns := 0, 0
 	for _, r := range results {

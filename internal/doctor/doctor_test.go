@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redis-go-workbook/workbook/internal/config"
 	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/embedded"
 	"github.com/redis-go-workbook/workbook/internal/features"
@@ -137,6 +138,40 @@ func TestServerThatNeverAnswersTimesOut(t *testing.T) {
 		t.Fatal("a server that never answers must not count as reachable")
 	}
 	wantEntry(t, find(t, rs, "Reachable"), Fail, "timeout")
+}
+
+// The learner's timeouts may be an hour: every probe is bounded anyway, so
+// the doctor answers about a silent server within seconds.
+func TestEveryProbeIsBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	cfg, err := config.Parse(func(k string) (string, bool) {
+		v, ok := map[string]string{"REDIS_URL": "redis://" + l.Addr().String() + "/0", "REDIS_DIAL_TIMEOUT": "1h", "REDIS_READ_TIMEOUT": "1h"}[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []Result, 1)
+	go func() { done <- Server(context.Background(), Named(cfg)) }()
+	select {
+	case rs := <-done:
+		wantEntry(t, find(t, rs, "Reachable"), Fail, "timeout")
+	case <-time.After(time.Minute): // the bound is a few seconds; this only stops a hang
+		t.Fatal("the doctor still waits for a server that never answers")
+	}
 }
 
 func TestPausedRedisTimesOut(t *testing.T) {
