@@ -352,7 +352,8 @@ func Connect(ctx context.Context, t *provision.Server) (*redis.Client, []Result,
 // deadline honoured, so that no probe outlasts a few seconds.
 func bounded(opts *redis.Options) *redis.Options {
 	o := *opts
-	o.MaxRetries = -1 // one honest attempt: retries would hide the cause
+	o.MaxRetries = -1   // one honest attempt: retries would hide the cause
+	o.DialerRetries = 1 // and one dial (go-redis makes 5 by default)
 	o.DialTimeout = min(nonZero(o.DialTimeout, maxDial), maxDial)
 	o.ReadTimeout = min(nonZero(o.ReadTimeout, maxReply), maxReply)
 	o.WriteTimeout = min(nonZero(o.WriteTimeout, maxReply), maxReply)

@@ -271,3 +271,32 @@ func TestSignalsEndTheLessonAndItsServer(t *testing.T) {
 		}
 	}
 }
+
+// A program that shuts down on its own (step 12's `serve`) gets Ctrl-C to
+// itself: it shuts down gracefully and exits 0, every time.
+func TestServeShutsDownGracefullyOnCtrlC(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "step12")
+	root, err := filepath.Abs("../..")
+	require.NoError(t, err)
+	build := exec.Command("go", "build", "-o", bin, "./steps/12-url-shortener")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building step 12: %v\n%s", err, out)
+	}
+	for i := 0; i < 3; i++ {
+		cmd := exec.Command(bin, "serve", "-addr", "127.0.0.1:0")
+		cmd.Dir = t.TempDir()
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "WORKBOOK_REDIS=embedded"}
+		out, err := cmd.StdoutPipe()
+		require.NoError(t, err)
+		var errb bytes.Buffer
+		cmd.Stderr = &errb
+		require.NoError(t, cmd.Start())
+		line, err := bufio.NewReader(out).ReadString('\n')
+		require.NoError(t, err, errb.String())
+		require.Contains(t, line, "URL shortener on")
+		require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+		go func() { _, _ = io.Copy(io.Discard, out) }()
+		assert.NoError(t, cmd.Wait(), "run %d: %s", i+1, errb.String())
+	}
+}

@@ -307,6 +307,7 @@ func describe(ctx context.Context, srv *Server, where string) error {
 func ping(ctx context.Context, opts *redis.Options, within time.Duration) error {
 	o := *opts
 	o.MaxRetries = -1
+	o.DialerRetries = 1 // go-redis dials 5 times by default: one honest attempt per PING
 	o.DialTimeout = min(nonZero(o.DialTimeout, 2*time.Second), 2*time.Second)
 	o.ReadTimeout = min(nonZero(o.ReadTimeout, 3*time.Second), 3*time.Second)
 	o.WriteTimeout = o.ReadTimeout
