@@ -180,7 +180,7 @@ var Catalogue = []Entry{
 		ID: "image", Symptom: "cannot start a container from image redis:8.6 / image redis:8.6 is not here and could not be pulled",
 		Cause:     "Docker cannot pull the image (offline, a registry mirror, a proxy) or the image name is wrong",
 		Fix:       "`docker pull redis:8.6` when online, set WORKBOOK_REDIS_IMAGE to an image you have, or use WORKBOOK_REDIS=binary or embedded",
-		matchText: []string{"could not be pulled", "cannot start a container from image"},
+		matchText: []string{"could not be pulled", "cannot start a container from image", "is not an image reference"},
 	},
 	{
 		ID: "noredisserver", Symptom: "WORKBOOK_REDIS=binary: no redis-server on PATH",
