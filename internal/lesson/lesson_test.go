@@ -84,7 +84,7 @@ func helper(t *testing.T, kind string, env ...string) *exec.Cmd {
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperProcess$")
 	cmd.Dir = dir
-	cmd.Env = append([]string{helperEnv + "=" + kind, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "WORKBOOK_REDIS=" + os.Getenv("WORKBOOK_REDIS")}, env...)
+	cmd.Env = append([]string{helperEnv + "=" + kind, "PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "WORKBOOK_REDIS="}, env...) // auto, unless a test says otherwise
 	return cmd
 }
 
