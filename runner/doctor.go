@@ -28,33 +28,34 @@ func (a *app) runDoctor(ctx context.Context, machine bool) int {
 	show(envRes)
 	if machine {
 		sp := u.spin("looking for a Docker engine")
-		d := doctor.Docker(ctx)
+		d, m := doctor.Docker(ctx), doctor.Mode(ctx)
 		sp.stop()
-		show(d, doctor.RedisServer(ctx))
+		show(m, d, doctor.RedisServer(ctx))
 	}
 
-	// The server to examine: the session's, when one is running (that is
-	// what the steps talk to); else the one the settings name, even if it
-	// does not answer (that is what the doctor is for); else the one the
-	// workbook would start.
-	target, ok := doctor.Target{}, false
-	if srv := a.running(); srv != nil {
-		target, ok = doctor.ForServer(srv), true
-	} else if envRes.Status != doctor.Fail {
-		target, ok = doctor.Configured(ctx, cfg)
-	}
-	if !ok {
-		srv, err := a.server(ctx)
-		if err != nil {
+	// The server to examine is the one the steps really use: the session's
+	// (started now if need be, the same way every step gets it). When that
+	// fails and the settings name a server, that server is examined, to say
+	// why it does not answer.
+	srv := a.running()
+	if srv == nil && envRes.Status != doctor.Fail {
+		var err error
+		srv, err = a.server(ctx)
+		switch {
+		case err != nil && cfg.Explicit:
+			srv = doctor.Named(cfg)
+		case err != nil:
 			u.printf("%s no Redis to examine: %v\n", u.bad(), err)
-			return 1
+			a.explain(ctx, err.Error())
+			results = append(results, doctor.Result{Status: doctor.Fail})
 		}
-		target = doctor.ForServer(srv)
 	}
-	sp := u.spin("examining " + target.Name)
-	rs := doctor.Server(ctx, target)
-	sp.stop()
-	show(rs...)
+	if srv != nil {
+		sp := u.spin("examining " + srv.Description)
+		rs := doctor.Server(ctx, srv)
+		sp.stop()
+		show(rs...)
+	}
 
 	fails, warns := 0, 0
 	for _, r := range results {
@@ -67,7 +68,7 @@ func (a *app) runDoctor(ctx context.Context, machine bool) int {
 	}
 	switch {
 	case fails > 0:
-		u.printf("%s %d problem%s to fix (see the fix lines above)\n", u.bad(), fails, plural(fails-1, "s"))
+		u.printf("%s %d problem%s to fix (see the fix lines above)\n", u.bad(), fails, strings.Repeat("s", min(fails-1, 1)))
 		return 1
 	case warns > 0:
 		u.printf("%s ready, with %d warning%s\n", u.ok(), warns, strings.Repeat("s", min(warns-1, 1)))

@@ -31,6 +31,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -40,10 +41,11 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/redis-go-workbook/workbook/internal/embedded"
 	"github.com/redis-go-workbook/workbook/internal/provision"
+	// The runner starts containers (a step's program never does) and hands
+	// them to the steps as REDIS_URL.
+	_ "github.com/redis-go-workbook/workbook/internal/provision/container"
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
@@ -144,7 +146,7 @@ func run(args []string) int {
 		return runEmbedded(rest[1:]) // a server, not a session: none of the rest applies
 	}
 	// go-redis logs its own dial retries; the runner explains failures itself.
-	redis.SetLogger(quietLogger{})
+	provision.QuietClientLogs()
 
 	root, err := workbook.Root()
 	if err != nil {
@@ -164,18 +166,17 @@ func run(args []string) int {
 	}
 	a.prog = prog
 	defer a.cleanup()
-	// A closed terminal (SIGHUP) or a kill (SIGTERM) must still give the
-	// terminal back and stop any container the session started. (The
-	// provision package handles SIGINT and SIGTERM for the servers too;
-	// SIGHUP is ours.)
+	// A closed terminal (SIGHUP), a kill (SIGTERM) or Ctrl-C outside the
+	// interactive screen (SIGINT) must still give the terminal back and
+	// stop any container the session started: the runner owns its signals.
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGHUP, syscall.SIGTERM)
+	signal.Notify(sig, syscall.SIGHUP, syscall.SIGTERM, os.Interrupt)
 	go func() {
 		s := <-sig
 		a.cleanup()
-		code := 128 + 1
-		if s == syscall.SIGTERM {
-			code = 128 + 15
+		code := 128 + 2
+		if n, ok := s.(syscall.Signal); ok {
+			code = 128 + int(n)
 		}
 		os.Exit(code)
 	}()
@@ -611,6 +612,21 @@ func runEmbedded(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	// The handler is in place before the first line says it listens: a
+	// SIGTERM sent as soon as that line appears must stop it cleanly.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	host, _, err := net.SplitHostPort(*addr)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "error: -addr %q is not host:port (e.g. 127.0.0.1:6380): %v\n", *addr, err)
+		return 2
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		// The embedded server has no protected mode: loopback only, as
+		// `make redis-embedded` (internal/embedded/cmd/redis-embedded) does.
+		fmt.Fprintf(os.Stderr, "error: refusing to listen on %s: not a loopback address, and the embedded server has no protected mode; use 127.0.0.1 (or `make redis-embedded ADDR=... ` with -public)\n", *addr)
+		return 2
+	}
 	srv, err := embedded.Start(*addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
@@ -620,13 +636,7 @@ func runEmbedded(args []string) int {
 	fmt.Printf("The embedded Redis listens on %s (emulating Redis %s). Stop it with Ctrl-C.\n", srv.Addr(), embedded.Version)
 	fmt.Printf("Use it from another terminal: REDIS_URL=redis://%s/0 go run ./runner   (or redis-cli -p %s)\n",
 		srv.Addr(), srv.Addr()[strings.LastIndex(srv.Addr(), ":")+1:])
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	fmt.Println("stopped")
 	return 0
 }
-
-type quietLogger struct{}
-
-func (quietLogger) Printf(context.Context, string, ...interface{}) {}

@@ -1,6 +1,7 @@
-// Package diagnose is the tutorial's troubleshooting table, made executable:
-// one catalogue of symptoms, causes and fixes that step mains, the runner's
-// doctor and the troubleshooting step all use.
+// Package diagnose is the troubleshooting catalogue: one list of symptoms
+// (an error from go-redis or Go), their causes and fixes, that step mains,
+// the doctor (internal/doctor, which examines a set-up) and the
+// troubleshooting step all use. It explains an error; it checks nothing.
 package diagnose
 
 import (
@@ -15,6 +16,10 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// ErrTLSMismatch is wrapped by the error of a rediss:// URL that names a
+// server speaking plain Redis (provision finds that out with a plain PING).
+var ErrTLSMismatch = errors.New("TLS mismatch")
+
 // Entry is one row of the troubleshooting table.
 type Entry struct {
 	ID      string // short stable name, e.g. "refused"
@@ -25,6 +30,19 @@ type Entry struct {
 	// output (a step's stderr), for errors that only reach us as text.
 	matchErr  func(error) bool
 	matchText []string
+	// fixURL replaces Fix when the server was named by a URL (REDIS_URL,
+	// WORKBOOK_TEST_REDIS_URL): the password then lives in the URL.
+	fixURL string
+}
+
+// For adapts the entry's fix to the setting that named the server (e.g.
+// "REDIS_URL"; "" when unknown): a wrong password in a URL is fixed in the
+// URL, not in REDIS_PASSWORD, which a URL overrides.
+func (e Entry) For(via string) Entry {
+	if e.fixURL != "" && strings.HasSuffix(via, "URL") {
+		e.Fix = strings.ReplaceAll(e.fixURL, "REDIS_URL", via)
+	}
+	return e
 }
 
 // Catalogue lists every known problem, most specific first.
@@ -52,12 +70,14 @@ var Catalogue = []Entry{
 		ID: "noauth", Symptom: "NOAUTH Authentication required.",
 		Cause:     "the server requires a password and none was sent",
 		Fix:       "set REDIS_PASSWORD in .env (or put it in REDIS_URL: redis://:password@host:6379/0)",
+		fixURL:    "put the password in REDIS_URL: redis://:password@host:6379/0 (REDIS_URL names the whole server: REDIS_PASSWORD is not used beside it)",
 		matchText: []string{"NOAUTH"},
 	},
 	{
 		ID: "wrongpass", Symptom: "WRONGPASS invalid username-password pair or user is disabled.",
 		Cause:     "the password (or user name) sent does not match the server's",
 		Fix:       "correct REDIS_PASSWORD / REDIS_USERNAME in .env; with `make up`, the password is the REDIS_PASSWORD the container was started with",
+		fixURL:    "correct the user name and password in REDIS_URL (redis://user:password@host:6379/0, with # written %23 and % written %25); with `make up`, the password is the REDIS_PASSWORD the container was started with",
 		matchText: []string{"WRONGPASS", "invalid password", "ERR AUTH"},
 	},
 	{
@@ -71,6 +91,21 @@ var Catalogue = []Entry{
 		Cause:     "the server already has maxclients connections open (default 10000)",
 		Fix:       "share one *redis.Client (it is a pool) instead of creating clients per request; cap PoolSize; look for clients or pub/sub connections that are never closed",
 		matchText: []string{"max number of clients reached"},
+	},
+	{
+		ID: "tls", Symptom: "TLS mismatch: REDIS_URL uses rediss:// (TLS), but the server speaks plain Redis (or tls: first record does not look like a TLS handshake)",
+		Cause: "the client and server disagree about TLS: rediss:// against a plain port, or redis:// against a TLS-only one",
+		Fix:   "use rediss:// exactly when the server expects TLS (managed services usually do, on their TLS port); check the port too",
+		matchErr: func(err error) bool {
+			return errors.Is(err, ErrTLSMismatch)
+		},
+		matchText: []string{"tls mismatch", "first record does not look like a tls handshake", "tls: "},
+	},
+	{
+		ID: "notredis", Symptom: "can't parse map reply: \"HTTP/1.1 400 Bad Request\"",
+		Cause:     "something that is not Redis listens at that address: an HTTP server answered",
+		Fix:       "check the host and port in REDIS_URL or REDIS_HOST/REDIS_PORT (Redis usually listens on 6379); `redis-cli -h HOST -p PORT ping` must answer PONG",
+		matchText: []string{"HTTP/1.", "HTTP/2"},
 	},
 	{
 		ID: "timeout", Symptom: "read tcp ...: i/o timeout (or context deadline exceeded)",
@@ -88,8 +123,8 @@ var Catalogue = []Entry{
 		// to it as "HELLO not supported", so a server that refuses a client
 		// (maxclients) shows up only as the connection closing.
 		ID: "hungup", Symptom: "write: broken pipe, connection reset by peer, or EOF",
-		Cause: "the server closed the connection: usually maxclients was reached (go-redis hides Redis's own message), or the server restarted, or its `timeout` setting closed an idle connection",
-		Fix:   "compare connected_clients (INFO clients) with CONFIG GET maxclients; share one *redis.Client and close the ones you create; `redis-cli -p PORT ping` shows the server's own message",
+		Cause: "the server closed the connection: it crashed, was stopped or restarted, its `timeout` setting closed an idle connection, or it refused a new client because maxclients was reached (go-redis hides that message)",
+		Fix:   "check that the server still runs (`redis-cli -p PORT ping` answers, or shows the server's own message; its log says why it stopped); if it runs, compare connected_clients (INFO clients) with CONFIG GET maxclients and share one *redis.Client",
 		matchErr: func(err error) bool {
 			return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 				errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNRESET)
@@ -142,16 +177,22 @@ var Catalogue = []Entry{
 		matchText: []string{"BUSY Redis is busy"},
 	},
 	{
-		ID: "tls", Symptom: "tls: first record does not look like a TLS handshake (or EOF right after connecting)",
-		Cause:     "the client and server disagree about TLS: rediss:// against a plain port, or redis:// against a TLS-only one",
-		Fix:       "use rediss:// exactly when the server expects TLS (managed services usually do, on their TLS port); check the port too",
-		matchText: []string{"first record does not look like a tls handshake", "tls: "},
-	},
-	{
 		ID: "image", Symptom: "cannot start a container from image redis:8.6 / image redis:8.6 is not here and could not be pulled",
 		Cause:     "Docker cannot pull the image (offline, a registry mirror, a proxy) or the image name is wrong",
 		Fix:       "`docker pull redis:8.6` when online, set WORKBOOK_REDIS_IMAGE to an image you have, or use WORKBOOK_REDIS=binary or embedded",
-		matchText: []string{"could not be pulled", "cannot start a container from image"},
+		matchText: []string{"could not be pulled", "cannot start a container from image", "is not an image reference"},
+	},
+	{
+		ID: "noredisserver", Symptom: "WORKBOOK_REDIS=binary: no redis-server on PATH",
+		Cause:     "binary mode starts redis-server from PATH, and there is none",
+		Fix:       "install Redis 8 (`sudo apt install redis-server`, `brew install redis`) or put its directory on PATH; or unset WORKBOOK_REDIS to let the workbook pick another server",
+		matchText: []string{"no redis-server on path"},
+	},
+	{
+		ID: "redisexited", Symptom: "redis-server exited at once (exit status 1)",
+		Cause:     "the redis-server on PATH stopped right after starting: a broken install, a missing library, or a version that does not know an option",
+		Fix:       "run it by hand (`redis-server --port 6390`) to read its message; reinstall Redis 8, or use WORKBOOK_REDIS=embedded",
+		matchText: []string{"exited at once"},
 	},
 	{
 		ID: "addrinuse", Symptom: "listen tcp 127.0.0.1:6379: bind: address already in use",
@@ -173,9 +214,11 @@ var Catalogue = []Entry{
 	},
 	{
 		ID: "unknowncmd", Symptom: "ERR unknown command 'HGETEX'",
-		Cause:     "the server is older than the command: HSETEX, HGETEX and HGETDEL need Redis 8.0, HEXPIRE needs 7.4",
-		Fix:       "run `make up` for Redis 8.6, or use the embedded server (WORKBOOK_REDIS=embedded)",
-		matchText: []string{"unknown command"},
+		Cause: "the server is older than the command: HSETEX, HGETEX and HGETDEL need Redis 8.0, HEXPIRE needs 7.4",
+		Fix:   "run `make up` for Redis 8.6, or use the embedded server (WORKBOOK_REDIS=embedded)",
+		// Redis quotes the command with ' (or ` in older versions); Go's %q
+		// in a program's own usage message uses ", and is not this row.
+		matchText: []string{"unknown command '", "unknown command `"},
 	},
 	{
 		ID: "nomodule", Symptom: "no required module provides package github.com/redis/go-redis/v9",

@@ -43,6 +43,9 @@ func TestExplain(t *testing.T) {
 		{errors.New("LOADING Redis is loading the dataset in memory"), "loading"},
 		{errors.New("BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."), "busy"},
 		{errors.New("tls: first record does not look like a TLS handshake"), "tls"},
+		{fmt.Errorf("%w: REDIS_URL uses rediss://", ErrTLSMismatch), "tls"},
+		{errors.New(`can't parse map reply: "HTTP/1.1 400 Bad Request"`), "notredis"},
+		{errors.New(`WORKBOOK_REDIS_IMAGE="Redis:8.6" is not an image reference: invalid reference format`), "image"},
 		{errors.New("image redis:8.6 is not here and could not be pulled (offline?)"), "image"},
 		{errors.New("embedded Redis: cannot listen on 127.0.0.1:6379: listen tcp 127.0.0.1:6379: bind: address already in use"), "addrinuse"},
 		{errors.New("go: go.mod requires go >= 1.26.0 (running go 1.22.1; GOTOOLCHAIN=local)"), "gotoolchain"},
@@ -63,6 +66,27 @@ func TestExplain(t *testing.T) {
 	assert.False(t, ok)
 	_, ok = Explain(nil)
 	assert.False(t, ok)
+}
+
+// A program's own usage message is no sign of an old server: only Redis's
+// quoted "unknown command 'X'" is.
+func TestUnknownCommandIsRedissOnly(t *testing.T) {
+	_, ok := ExplainText("unknown command \"help\"\nusage: go run ./steps/12-url-shortener [serve]\n")
+	assert.False(t, ok, "a step's usage message")
+	e, ok := ExplainText("error: ERR unknown command 'HGETEX', with args beginning with: 'k'")
+	require.True(t, ok)
+	assert.Equal(t, "unknowncmd", e.ID)
+}
+
+// Advice about a password names the setting that holds it.
+func TestPasswordAdviceFollowsTheSetting(t *testing.T) {
+	for _, id := range []string{"noauth", "wrongpass"} {
+		e, _ := Lookup(id)
+		assert.Contains(t, e.For("").Fix, "REDIS_PASSWORD", id)
+		assert.Contains(t, e.For("REDIS_URL").Fix, "in REDIS_URL", id)
+		assert.Contains(t, e.For("WORKBOOK_TEST_REDIS_URL").Fix, "in WORKBOOK_TEST_REDIS_URL", id)
+		assert.Equal(t, e.Fix, e.For("REDIS_HOST").Fix, id)
+	}
 }
 
 func TestExplainTextAndLookup(t *testing.T) {

@@ -1,8 +1,9 @@
-// Package doctor is the tutorial's troubleshooting guide made executable:
-// it checks the learner's machine (Go, .env, Docker, redis-server) and a
-// Redis server (reachable, authenticated, recent enough, with JSON and
-// hash-field expiration, memory, persistence, clients, latency, keys), and
-// says for each finding what it means and the one thing to do about it.
+// Package doctor examines a set-up: the learner's machine (Go, .env, the
+// provisioning mode, Docker, redis-server) and a Redis server (reachable,
+// authenticated, recent enough, with JSON and hash-field expiration,
+// memory, persistence, clients, latency, keys), and says for each finding
+// what it means and the one thing to do about it. Every probe is bounded:
+// the doctor answers within seconds whatever the server does.
 //
 // Findings that match a row of the troubleshooting catalogue
 // (internal/diagnose) carry that row's cause and fix, so the doctor, the
@@ -14,7 +15,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +31,7 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/features"
 	"github.com/redis-go-workbook/workbook/internal/provision"
+	"github.com/redis-go-workbook/workbook/internal/provision/container"
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
@@ -71,20 +72,6 @@ func fromEntry(name string, st Status, detail string, e diagnose.Entry) Result {
 	return Result{Name: name, Status: st, Detail: detail + " — " + e.Cause, Fix: e.Fix, Entry: e.ID}
 }
 
-// Target is the Redis server to examine.
-type Target struct {
-	// Name says which server this is, for the report (never the password).
-	Name string
-	// Options connect to it; the doctor copies them and never prints them.
-	Options *redis.Options
-	// Owned is true for a server the workbook started itself (its keys and
-	// settings are the workbook's own).
-	Owned bool
-	// Features, when known without asking (the embedded server states its
-	// own), is used if detecting them fails.
-	Features *features.Set
-}
-
 // Thresholds the report uses.
 const (
 	MinimumVersion     = "7.4"
@@ -92,6 +79,10 @@ const (
 	slowMedian         = 20 * time.Millisecond
 	slowWorst          = 200 * time.Millisecond
 	pings              = 10
+	// Bounds on every probe, whatever REDIS_*_TIMEOUT say: a server that
+	// accepts connections and never answers must not hang the doctor.
+	maxDial  = 5 * time.Second
+	maxReply = 3 * time.Second
 )
 
 // ---------------------------------------------------------------- machine
@@ -156,7 +147,21 @@ func DotEnv() (Result, config.Config) {
 	default:
 		r.Detail = rel(path) + " is valid and names no server (the workbook finds or starts one)"
 	}
+	if err == nil && len(cfg.Notes) > 0 {
+		r.Status, r.Detail, r.Fix = Warn, r.Detail+"; but "+strings.Join(cfg.Notes, "; "), "keep one way of naming the server (see .env.example)"
+	}
+	if found && err == nil && holdsSecret(cfg) {
+		if st, serr := os.Stat(path); serr == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+			r.Status = Warn
+			r.Detail += fmt.Sprintf("; it holds a password and other users of this machine may read it (mode %04o)", st.Mode().Perm())
+			r.Fix = "chmod 600 " + rel(path)
+		}
+	}
 	return r, cfg
+}
+
+func holdsSecret(cfg config.Config) bool {
+	return cfg.Password != "" || os.Getenv(config.EnvPassword) != ""
 }
 
 func rel(path string) string {
@@ -168,16 +173,66 @@ func rel(path string) string {
 	return path
 }
 
-// Docker checks for a Docker engine.
+// Docker checks for a Docker engine (the one DOCKER_HOST names, if set)
+// and for the image container mode would run.
 func Docker(ctx context.Context) Result {
 	r := Result{Name: "Docker"}
-	if err := provision.DockerAvailable(ctx); err != nil {
+	if err := container.Available(ctx); err != nil {
 		r.Status = Warn
-		r.Detail = "no Docker engine answers (" + firstLine(err.Error()) + ")"
+		r.Detail = firstLine(err.Error())
 		r.Fix = "optional: install or start Docker for `make up` (Redis 8.6); without it the workbook uses redis-server or its embedded server"
+		var ua *provision.UnavailableError
+		if errors.As(err, &ua) {
+			r.Detail = ua.Msg
+			if os.Getenv("DOCKER_HOST") != "" {
+				r.Fix = ua.Fix
+			}
+		}
 		return r
 	}
-	r.Detail = "a Docker engine answers; containers use the image " + provision.Image()
+	image := provision.Image()
+	present, err := container.CheckImage(ctx, image)
+	switch {
+	case err != nil:
+		r.Status, r.Detail = Warn, "a Docker engine answers, but "+firstLine(err.Error())
+		r.Fix = "set " + provision.EnvImage + " to an image you have (`docker images redis`), or unset it for redis:8.6"
+	case !present:
+		r.Status, r.Detail = Warn, "a Docker engine answers; the image "+image+" is not here yet, so the first container needs a download"
+		r.Fix = "`docker pull " + image + "` while online, or set " + provision.EnvImage + " to an image you have (`docker images redis`)"
+	default:
+		r.Detail = "a Docker engine answers; containers use the image " + image + " (present)"
+	}
+	return r
+}
+
+// Mode says which provisioning mode is in force, and whether a forced one
+// can work here.
+func Mode(ctx context.Context) Result {
+	r := Result{Name: provision.EnvMode}
+	mode, err := provision.ModeFromEnv()
+	if err != nil {
+		r.Status, r.Detail, r.Fix = Fail, err.Error(), "unset it, or use one of the modes it names"
+		return r
+	}
+	switch mode {
+	case provision.Auto:
+		r.Status, r.Detail = Info, "auto: your settings, else 127.0.0.1:6379, else a container, redis-server or the embedded server"
+	case provision.Binary:
+		r.Detail = "binary (forced): every server is a redis-server started from PATH"
+		if _, err := exec.LookPath("redis-server"); err != nil {
+			e, _ := diagnose.Lookup("noredisserver")
+			return fromEntry(r.Name, Fail, r.Detail+", and there is no redis-server on PATH", e)
+		}
+	case provision.Container:
+		r.Detail = "container (forced): the runner and the tests start a Redis container"
+		if err := container.Available(ctx); err != nil {
+			r.Status, r.Detail, r.Fix = Fail, r.Detail+", but "+firstLine(err.Error()), "start Docker, or unset "+provision.EnvMode
+		}
+	case provision.Embedded:
+		r.Detail = "embedded (forced): every server is the workbook's embedded server"
+	case provision.URL:
+		r.Detail = "url (forced): only the server your settings name"
+	}
 	return r
 }
 
@@ -214,7 +269,7 @@ func RedisServer(ctx context.Context) Result {
 // Server examines a Redis server. It stops after the connection checks when
 // the server cannot be reached or refuses the credentials, since nothing
 // after them could work.
-func Server(ctx context.Context, t Target) []Result {
+func Server(ctx context.Context, t *provision.Server) []Result {
 	rdb, results, ok := Connect(ctx, t)
 	if !ok {
 		return results
@@ -243,19 +298,16 @@ func Server(ctx context.Context, t Target) []Result {
 
 // Connect checks that the server answers and accepts the credentials. It
 // returns a client for the remaining checks when both hold.
-func Connect(ctx context.Context, t Target) (*redis.Client, []Result, bool) {
-	opts := *t.Options
-	opts.MaxRetries = -1 // one honest attempt: retries would hide the cause
-	if opts.DialTimeout == 0 || opts.DialTimeout > 5*time.Second {
-		opts.DialTimeout = 5 * time.Second
-	}
-	opts.PoolSize = 2
-	rdb := redis.NewClient(&opts)
+func Connect(ctx context.Context, t *provision.Server) (*redis.Client, []Result, bool) {
+	opts := bounded(t.Options())
+	rdb := redis.NewClient(opts)
 	reach := Result{Name: "Reachable"}
 	auth := Result{Name: "Authentication"}
-	err := rdb.Ping(ctx).Err()
+	pctx, cancel := context.WithTimeout(ctx, maxDial+maxReply)
+	err := rdb.Ping(pctx).Err()
+	cancel()
 	if err == nil {
-		reach.Detail = t.Name + " answers PING"
+		reach.Detail = t.Description + " answers PING"
 		if opts.Password != "" {
 			auth.Detail = "the password was accepted"
 		} else {
@@ -270,62 +322,77 @@ func Connect(ctx context.Context, t Target) (*redis.Client, []Result, bool) {
 		// The server took the connection and closed it: it may have said
 		// why first (too many clients does that, and go-redis hides it).
 		// Ask it plainly and keep its answer if the catalogue knows it.
-		if said := greeting(ctx, opts.Addr, opts.DialTimeout); said != "" {
+		said := strings.TrimPrefix(provision.PlainGreeting(ctx, opts.Addr, 2*time.Second), "-")
+		if said != "" {
 			if e2, ok := diagnose.ExplainText(said); ok {
 				e, known, err = e2, true, errors.New(said)
 			}
 		}
 	}
+	e = e.For(via(t))
 	switch {
 	case known && (e.ID == "noauth" || e.ID == "wrongpass"):
-		reach.Detail = t.Name + " answers"
+		reach.Detail = t.Description + " answers"
 		detail := "the server refused the credentials: " + firstLine(err.Error())
 		if e.ID == "noauth" {
 			detail = "the server requires a password and none was sent"
 		}
 		return nil, []Result{reach, fromEntry("Authentication", Fail, detail, e)}, false
 	case known:
-		reach = fromEntry("Reachable", Fail, fmt.Sprintf("%s: %s", t.Name, firstLine(err.Error())), e)
+		reach = fromEntry("Reachable", Fail, fmt.Sprintf("%s: %s", t.Description, firstLine(err.Error())), e)
 	default:
-		reach.Status, reach.Detail = Fail, fmt.Sprintf("%s: %s", t.Name, firstLine(err.Error()))
+		reach.Status, reach.Detail = Fail, fmt.Sprintf("%s: %s", t.Description, firstLine(err.Error()))
 		reach.Fix = "check REDIS_URL (or REDIS_HOST/REDIS_PORT) in .env; `redis-cli -u \"$REDIS_URL\" ping` should answer PONG"
 	}
 	auth.Status, auth.Detail = Info, "not checked: the server did not answer"
 	return nil, []Result{reach, auth}, false
 }
 
-// greeting sends a bare PING over a raw connection and returns the first
-// reply line, or "" if there was none.
-func greeting(ctx context.Context, addr string, timeout time.Duration) string {
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
+// bounded copies opts with every timeout capped, and the context's
+// deadline honoured, so that no probe outlasts a few seconds.
+func bounded(opts *redis.Options) *redis.Options {
+	o := *opts
+	o.MaxRetries = -1   // one honest attempt: retries would hide the cause
+	o.DialerRetries = 1 // and one dial (go-redis makes 5 by default)
+	o.DialTimeout = min(nonZero(o.DialTimeout, maxDial), maxDial)
+	o.ReadTimeout = min(nonZero(o.ReadTimeout, maxReply), maxReply)
+	o.WriteTimeout = min(nonZero(o.WriteTimeout, maxReply), maxReply)
+	o.ContextTimeoutEnabled = true
+	o.PoolSize = 2
+	return &o
+}
+
+func nonZero(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
+}
+
+// via is the setting that named t, for advice about its password.
+func via(t *provision.Server) string {
+	if t.Owned {
 		return ""
 	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(min(timeout, 2*time.Second)))
-	_, _ = conn.Write([]byte("PING\r\n"))
-	line, _ := bufio.NewReader(conn).ReadString('\n')
-	return strings.TrimSpace(strings.TrimPrefix(line, "-"))
+	if os.Getenv(config.EnvURL) != "" {
+		return config.EnvURL
+	}
+	return ""
 }
 
 // Version reads the server's version and compares it with the minimum and
 // the recommended one. It returns the features it found too.
-func Version(ctx context.Context, rdb *redis.Client, t Target) (features.Set, Result) {
+func Version(ctx context.Context, rdb *redis.Client, t *provision.Server) (features.Set, Result) {
 	r := Result{Name: "Redis version"}
-	if t.Features != nil {
-		// The provision package already knows (and, for the embedded
-		// server, knows better than asking it would).
-		return *t.Features, VersionVerdict(t.Features.Version)
+	if t.Described() {
+		// The provision package already asked.
+		return t.Features, VersionVerdict(t.Features.Version)
 	}
-	set, err := features.Detect(ctx, rdb, t.Name)
+	set, err := features.Detect(ctx, rdb, t.Description)
 	if err != nil {
-		if t.Features == nil {
-			r.Status, r.Detail = Warn, "the server did not say its version: "+firstLine(err.Error())
-			r.Fix = "INFO server failed; if this is a managed service, check that INFO is allowed for your user"
-			return features.NewSet(t.Name, ""), r
-		}
-		set = *t.Features
+		r.Status, r.Detail = Warn, "the server did not say its version: "+firstLine(err.Error())
+		r.Fix = "INFO server failed; if this is a managed service, check that INFO is allowed for your user"
+		return features.NewSet(t.Description, ""), r
 	}
 	return set, VersionVerdict(set.Version)
 }
@@ -565,13 +632,14 @@ func roundDur(d time.Duration) time.Duration {
 
 // Keys warns when the database already holds keys that the steps' keys
 // would be mixed with.
-func Keys(ctx context.Context, rdb *redis.Client, t Target) Result {
+func Keys(ctx context.Context, rdb *redis.Client, t *provision.Server) Result {
 	const name = "Database"
 	n, err := rdb.DBSize(ctx).Result()
 	if err != nil {
 		return Result{Name: name, Status: Info, Detail: "not checked: " + firstLine(err.Error())}
 	}
-	db := t.Options.DB
+	opts := t.Options()
+	db := opts.DB
 	if n == 0 {
 		return Result{Name: name, Detail: fmt.Sprintf("database %d is empty", db)}
 	}
@@ -584,7 +652,7 @@ func Keys(ctx context.Context, rdb *redis.Client, t Target) Result {
 	}
 	return Result{Name: name, Status: Warn,
 		Detail: fmt.Sprintf("database %d already holds %d keys; the steps' keys would be mixed with them (the steps never delete keys that are not theirs)", db, n),
-		Fix:    fmt.Sprintf("point REDIS_URL at an empty database, e.g. redis://%s/%d, or use `make up` for a server of your own", t.Options.Addr, other)}
+		Fix:    fmt.Sprintf("point REDIS_URL at an empty database, e.g. redis://%s/%d, or use `make up` for a server of your own", opts.Addr, other)}
 }
 
 // ---------------------------------------------------------------- helpers
@@ -627,27 +695,9 @@ func versionLess(a, b string) bool {
 	return false
 }
 
-// Configured is the server the learner's settings point at: REDIS_URL or
-// REDIS_HOST, else a Redis listening at 127.0.0.1:6379 (where `make up`
-// publishes one; a server there that wants a password counts too, so the
-// doctor can say so). It returns false when neither is there: the workbook
-// will start its own.
-func Configured(ctx context.Context, cfg config.Config) (Target, bool) {
-	if cfg.Explicit {
-		return Target{Name: "the server in " + config.EnvURL + " (" + cfg.RedactedURL() + ")", Options: cfg.Options()}, true
-	}
-	d := net.Dialer{Timeout: 300 * time.Millisecond}
-	conn, err := d.DialContext(ctx, "tcp", provision.DefaultLocalAddr)
-	if err != nil {
-		return Target{}, false
-	}
-	_ = conn.Close()
-	cfg.Host, cfg.Port = "127.0.0.1", 6379
-	return Target{Name: "the Redis at " + provision.DefaultLocalAddr, Options: cfg.Options()}, true
-}
-
-// ForServer is the target for a server the provision package found.
-func ForServer(srv *provision.Server) Target {
-	set := srv.Features
-	return Target{Name: srv.Description, Options: srv.Options(), Owned: srv.Owned, Features: &set}
+// Named is the server the learner's settings name (REDIS_URL, REDIS_HOST or
+// REDIS_PORT), not contacted yet: what the doctor examines when provision
+// could not use it, to say why.
+func Named(cfg config.Config) *provision.Server {
+	return provision.Unexamined("the server in "+cfg.Via()+" ("+cfg.RedactedURL()+")", cfg.Options())
 }

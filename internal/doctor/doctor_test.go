@@ -20,6 +20,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redis-go-workbook/workbook/internal/config"
 	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/embedded"
 	"github.com/redis-go-workbook/workbook/internal/features"
@@ -61,7 +62,9 @@ func client(t *testing.T, opts *redis.Options) *redis.Client {
 	return rdb
 }
 
-func target(name string, opts *redis.Options) Target { return Target{Name: name, Options: opts} }
+func target(name string, opts *redis.Options) *provision.Server {
+	return provision.Unexamined(name, opts)
+}
 
 // find returns the result named name.
 func find(t *testing.T, rs []Result, name string) Result {
@@ -135,6 +138,40 @@ func TestServerThatNeverAnswersTimesOut(t *testing.T) {
 		t.Fatal("a server that never answers must not count as reachable")
 	}
 	wantEntry(t, find(t, rs, "Reachable"), Fail, "timeout")
+}
+
+// The learner's timeouts may be an hour: every probe is bounded anyway, so
+// the doctor answers about a silent server within seconds.
+func TestEveryProbeIsBounded(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	cfg, err := config.Parse(func(k string) (string, bool) {
+		v, ok := map[string]string{"REDIS_URL": "redis://" + l.Addr().String() + "/0", "REDIS_DIAL_TIMEOUT": "1h", "REDIS_READ_TIMEOUT": "1h"}[k]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []Result, 1)
+	go func() { done <- Server(context.Background(), Named(cfg)) }()
+	select {
+	case rs := <-done:
+		wantEntry(t, find(t, rs, "Reachable"), Fail, "timeout")
+	case <-time.After(time.Minute): // the bound is a few seconds; this only stops a hang
+		t.Fatal("the doctor still waits for a server that never answers")
+	}
 }
 
 func TestPausedRedisTimesOut(t *testing.T) {
@@ -397,7 +434,7 @@ func TestFailedBackgroundSaveIsMISCONF(t *testing.T) {
 
 func TestHealthyServerPassesEveryCheck(t *testing.T) {
 	srv := owned(t)
-	rs := Server(testContext(t), ForServer(srv))
+	rs := Server(testContext(t), srv)
 	for _, name := range []string{"Reachable", "Authentication", "Latency", "Database"} {
 		if r := find(t, rs, name); r.Status != OK {
 			t.Errorf("%s on a fresh server: %s", name, r)
@@ -424,7 +461,7 @@ func TestKeysAlreadyInTheDatabase(t *testing.T) {
 	srv := owned(t)
 	ctx := testContext(t)
 	rdb := client(t, srv.Options())
-	tgt := Target{Name: "a learner's server", Options: srv.Options()}
+	tgt := provision.Unexamined("a learner's server", srv.Options())
 	if r := Keys(ctx, rdb, tgt); r.Status != OK {
 		t.Fatalf("an empty database: %s", r)
 	}
@@ -530,13 +567,49 @@ func TestDotEnv(t *testing.T) {
 	}
 	os.Unsetenv("REDIS_PORT") // godotenv set it from the file
 
-	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("REDIS_URL=redis://:secret@127.0.0.1:6390/2\n"), 0o644); err != nil {
+	// What `cp .env.example .env` gives: a file others may read.
+	env := filepath.Join(dir, ".env")
+	if err := os.WriteFile(env, []byte("REDIS_URL=redis://:secret@127.0.0.1:6390/2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(env, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	r, _ = DotEnv()
+	os.Unsetenv("REDIS_URL")
+	if r.Status != Warn || r.Fix != "chmod 600 .env" || strings.Contains(r.String(), "secret") {
+		t.Fatalf("a world-readable .env holding a password: %s", r)
+	}
+
+	if err := os.Chmod(env, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r, cfg := DotEnv()
 	os.Unsetenv("REDIS_URL")
 	if r.Status != OK || !cfg.Explicit || strings.Contains(r.String(), "secret") {
 		t.Fatalf("a valid .env, password hidden: %s", r)
+	}
+
+	// REDIS_HOST beside REDIS_URL is not used: the doctor says so.
+	if err := os.WriteFile(env, []byte("REDIS_URL=redis://127.0.0.1:6390/2\nREDIS_HOST=elsewhere\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = DotEnv()
+	os.Unsetenv("REDIS_URL")
+	os.Unsetenv("REDIS_HOST")
+	if r.Status != Warn || !strings.Contains(r.Detail, "REDIS_HOST is ignored") {
+		t.Fatalf("REDIS_HOST beside REDIS_URL: %s", r)
+	}
+
+	// A UTF-8 byte-order mark, as some Windows editors write, is no part of
+	// the first variable's name.
+	if err := os.WriteFile(env, []byte("\uFEFFREDIS_URL=redis://127.0.0.1:6390/3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, cfg = DotEnv()
+	os.Unsetenv("REDIS_URL")
+	if r.Status != OK || !cfg.Explicit || cfg.DB != 3 {
+		t.Fatalf("a .env starting with a BOM: %s", r)
 	}
 }
 

@@ -7,21 +7,17 @@ import (
 )
 
 // startEmbedded runs the in-process server on a free loopback port.
-func startEmbedded(_ context.Context) (*Server, error) {
+func startEmbedded(ctx context.Context) (*Server, error) {
 	e, err := embedded.Start("")
 	if err != nil {
 		return nil, err
 	}
-	set := e.Features()
-	srv := &Server{
-		Mode:        Embedded,
-		URL:         "redis://" + e.Addr() + "/0",
-		Description: "the embedded server (emulating Redis " + set.Version + ")",
-		Embedded:    e,
-		Owned:       true,
-		closeFn:     func() error { e.Close(); return nil },
+	srv := &Server{Mode: Embedded, URL: "redis://" + e.Addr() + "/0", Owned: true, closeFn: func() error { e.Close(); return nil }}
+	// Asked like any other server, so that "is it the embedded server?" has
+	// one answer wherever the server came from.
+	if err := describe(ctx, srv, ""); err != nil {
+		e.Close()
+		return nil, err
 	}
-	set.Server = "the embedded server"
-	srv.Features = set
 	return srv, nil
 }

@@ -1,20 +1,24 @@
 package provision
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/config"
+	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/features"
 )
 
@@ -23,13 +27,17 @@ import (
 // back would hide the problem.
 func startExplicit(ctx context.Context, purpose Purpose, cfg config.Config) (*Server, error) {
 	srv := &Server{Mode: URL, URL: cfg.URL(), base: cfg.Options()}
+	via := cfg.Via()
+	if purpose == ForTests {
+		via = EnvTestURL
+	}
 	// One attempt: the learner's server is either up or it isn't, and a
 	// refused connection should be reported at once, not after a wait.
-	if err := ping(ctx, srv.URL, 0); err != nil {
-		return nil, &UnreachableError{Target: cfg.RedactedURL(), Err: err}
+	if err := ping(ctx, srv.Options(), 0); err != nil {
+		return nil, &UnreachableError{Target: cfg.RedactedURL(), Via: via, Err: tlsMismatch(ctx, cfg, err)}
 	}
 	if err := describe(ctx, srv, "at "+cfg.Addr()); err != nil {
-		return nil, &UnreachableError{Target: cfg.RedactedURL(), Err: err}
+		return nil, &UnreachableError{Target: cfg.RedactedURL(), Via: via, Err: err}
 	}
 	if purpose == ForTests {
 		if err := claimForTests(ctx, srv, cfg); err != nil {
@@ -51,7 +59,10 @@ func notNamed(purpose Purpose) error {
 // runner's doctor explain Err with the troubleshooting catalogue.
 type UnreachableError struct {
 	Target string // redacted URL
-	Err    error
+	// Via is the setting that named the server (REDIS_URL, REDIS_HOST,
+	// WORKBOOK_TEST_REDIS_URL...): advice about a password names it.
+	Via string
+	Err error
 }
 
 func (e *UnreachableError) Error() string {
@@ -112,18 +123,58 @@ func claimForTests(ctx context.Context, srv *Server, cfg config.Config) error {
 // server they did not start or were not pointed at.
 // cfg carries the learner's REDIS_PASSWORD and timeouts, if set.
 func findLocal(ctx context.Context, cfg config.Config, log io.Writer) *Server {
-	cfg.Host, cfg.Port = defaultLocalHost, defaultLocalPort
-	url := cfg.URL()
-	if err := ping(ctx, url, 300*time.Millisecond); err != nil {
-		var reply redis.Error
-		if errors.As(err, &reply) { // it answered, but refused us (NOAUTH, WRONGPASS)
+	cfg = cfg.At(defaultLocalHost, defaultLocalPort)
+	opts := cfg.Options()
+	opts.DialTimeout, opts.ReadTimeout = 300*time.Millisecond, time.Second
+	if err := ping(ctx, opts, 300*time.Millisecond); err != nil {
+		if LocalRefusal(err) {
 			fmt.Fprintf(log, "a Redis at %s refused the workbook (%v): set REDIS_PASSWORD in .env to use it; trying other sources\n", DefaultLocalAddr, err)
 		}
 		return nil
 	}
-	srv := &Server{Mode: URL, URL: url, base: cfg.Options()}
+	srv := &Server{Mode: URL, URL: cfg.URL(), base: cfg.Options()}
 	if describe(ctx, srv, "at "+DefaultLocalAddr+" (found running there)") != nil {
 		return nil
 	}
 	return srv
+}
+
+// LocalRefusal is true when the Redis at 127.0.0.1:6379 answered but
+// refused the workbook (NOAUTH, WRONGPASS): auto mode then passes it over.
+func LocalRefusal(err error) bool {
+	var reply redis.Error
+	return errors.As(err, &reply)
+}
+
+// tlsMismatch turns the slow, vague failure of a TLS handshake with a plain
+// Redis into what it is: with rediss:// the client waits for a handshake the
+// server never starts. A plain PING on the same address tells.
+func tlsMismatch(ctx context.Context, cfg config.Config, err error) error {
+	if cfg.Scheme != "rediss" {
+		return err
+	}
+	var reply redis.Error
+	if errors.As(err, &reply) {
+		return err // the TLS connection worked; the server said something
+	}
+	if said := PlainGreeting(ctx, cfg.Addr(), time.Second); strings.HasPrefix(said, "+PONG") || strings.HasPrefix(said, "-NOAUTH") {
+		return fmt.Errorf("%w: %s uses rediss:// (TLS), but the server at %s speaks plain Redis (it answered a plain PING): use redis://, or the server's TLS port", diagnose.ErrTLSMismatch, cfg.Via(), cfg.Addr())
+	}
+	return err
+}
+
+// PlainGreeting sends a bare PING over a plain TCP connection and returns
+// the first reply line ("+PONG", "-NOAUTH ...", "HTTP/1.1 400 ..."), or ""
+// if nothing came back within timeout.
+func PlainGreeting(ctx context.Context, addr string, timeout time.Duration) string {
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return ""
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(timeout))
+	_, _ = conn.Write([]byte("*1\r\n$4\r\nPING\r\n")) // RESP, which every server reads (miniredis has no inline commands)
+	line, _ := bufio.NewReader(conn).ReadString('\n')
+	return strings.TrimSpace(line)
 }

@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"strings"
@@ -220,9 +221,19 @@ func startLearnerServer(t *testing.T) *Server {
 
 // noDocker makes provision believe no Docker engine answers.
 func noDocker(t *testing.T) {
-	saved := dockerCheck
-	dockerCheck = func(context.Context) error { return errors.New("no Docker (test)") }
-	t.Cleanup(func() { dockerCheck = saved })
+	saved := containers
+	UseContainers(absentDocker{})
+	t.Cleanup(func() { containers = saved })
+}
+
+type absentDocker struct{}
+
+func (absentDocker) Available(context.Context) error {
+	return &UnavailableError{Msg: "no Docker engine answered"}
+}
+
+func (absentDocker) Run(context.Context, string, io.Writer) (string, string, func() error, error) {
+	return "", "", nil, errors.New("no Docker (test)")
 }
 
 // A throwaway server never sends the learner to `make up`, which it would

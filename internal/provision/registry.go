@@ -1,38 +1,19 @@
 package provision
 
-import (
-	"os"
-	"os/signal"
-	"sync"
-	"syscall"
-)
+import "sync"
 
-// Servers the workbook started are stopped on Ctrl-C or SIGTERM too, so an
-// interrupted test run or demo leaves no container or redis-server behind.
+// Servers the workbook started and has not stopped yet. The program that
+// started them owns its signals (a step, the runner and the test kit each
+// decide what Ctrl-C means); CloseAll is what they call on the way out.
 var (
-	mu       sync.Mutex
-	running  = map[*Server]bool{}
-	watching sync.Once
+	mu      sync.Mutex
+	running = map[*Server]bool{}
 )
 
 func register(s *Server) {
 	mu.Lock()
 	running[s] = true
 	mu.Unlock()
-	watching.Do(func() {
-		sig := make(chan os.Signal, 1)
-		// SIGHUP too: closing the terminal must not leave a container behind.
-		signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-		go func() {
-			s := <-sig
-			CloseAll()
-			code := 130 // 128 + SIGINT, as a shell reports it
-			if n, ok := s.(syscall.Signal); ok {
-				code = 128 + int(n)
-			}
-			os.Exit(code)
-		}()
-	})
 }
 
 func unregister(s *Server) {
@@ -41,7 +22,8 @@ func unregister(s *Server) {
 	mu.Unlock()
 }
 
-// CloseAll stops every server still running.
+// CloseAll stops every server still running, and waits for one that another
+// goroutine is stopping at that moment (Close blocks until it is done).
 func CloseAll() {
 	mu.Lock()
 	all := make([]*Server, 0, len(running))

@@ -18,6 +18,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +27,9 @@ import (
 
 	"github.com/redis-go-workbook/workbook/internal/features"
 	"github.com/redis-go-workbook/workbook/internal/provision"
+	// Tests may run on a throwaway container (WORKBOOK_REDIS=container, or
+	// auto mode with Docker): the test kit links container mode in.
+	_ "github.com/redis-go-workbook/workbook/internal/provision/container"
 )
 
 var server *provision.Server
@@ -45,6 +50,20 @@ func run(m *testing.M) int {
 	}
 	server = srv
 	defer srv.Close()
+	// Ctrl-C or a kill must not leave a container or redis-server behind:
+	// the test binary owns its signals, and removes its server first.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sig)
+	go func() {
+		s := <-sig
+		_ = srv.Close()
+		code := 130
+		if n, ok := s.(syscall.Signal); ok {
+			code = 128 + int(n)
+		}
+		os.Exit(code)
+	}()
 	if testing.Verbose() {
 		fmt.Fprintf(os.Stderr, "testkit: %s\n", srv.Banner())
 	}
@@ -126,3 +145,6 @@ func Require(t testing.TB, want ...features.Feature) {
 
 // Mode is the provisioning mode in use.
 func Mode(t testing.TB) provision.Mode { return Server(t).Mode }
+
+// Embedded reports whether the tests run on the workbook's embedded server.
+func Embedded(t testing.TB) bool { return Server(t).IsEmbedded() }

@@ -5,9 +5,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"os"
 
 	"github.com/redis-go-workbook/workbook/internal/lesson"
 )
@@ -19,15 +17,5 @@ func main() {
 	if *streams {
 		run = streamsDemo
 	}
-	ctx := context.Background()
-	srv, rdb, err := lesson.Connect(ctx)
-	if err != nil {
-		lesson.Fail(err)
-	}
-	err = run(ctx, os.Stdout, rdb)
-	_ = rdb.Close()
-	_ = srv.Close()
-	if err != nil {
-		lesson.Fail(err)
-	}
+	lesson.Main(run)
 }

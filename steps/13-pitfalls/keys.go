@@ -12,7 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
-	"github.com/redis-go-workbook/workbook/internal/provision"
 )
 
 // bigKeyspace is enough keys for KEYS to take a noticeable moment, and few
@@ -22,7 +21,7 @@ const bigKeyspace = 200_000
 // keyspace is how many keys the lab writes: the embedded server fills far
 // more slowly than Redis, so it gets a tenth.
 func (l *lab) keyspace() (int, string) {
-	if l.srv.Mode == provision.Embedded {
+	if l.srv.IsEmbedded() {
 		return bigKeyspace / 10, " (a tenth of what Redis gets: the embedded server fills slowly)"
 	}
 	return bigKeyspace, ""

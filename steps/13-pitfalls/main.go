@@ -4,8 +4,8 @@
 //
 // Several pitfalls change server settings (maxmemory, the eviction policy,
 // AOF) and fill the keyspace on purpose, so this step never runs against
-// your own Redis: it starts a throwaway server of its own (a container, else
-// redis-server from PATH, else the embedded server) and stops it at the end.
+// your own Redis: it starts a throwaway server of its own (redis-server from
+// PATH, else the embedded server) and stops it at the end.
 package main
 
 import "github.com/redis-go-workbook/workbook/internal/lesson"

@@ -4,8 +4,8 @@
 //
 // This step sets a password, lowers maxclients and maxmemory and breaks
 // background saves on purpose, so it never runs against your own Redis: it
-// starts a throwaway server of its own (a container, else redis-server from
-// PATH, else the embedded server) and stops it at the end.
+// starts a throwaway server of its own (redis-server from PATH, else the
+// embedded server) and stops it at the end.
 package main
 
 import "github.com/redis-go-workbook/workbook/internal/lesson"

@@ -1,8 +1,8 @@
 // Step 15 (bonus): production tips — key naming, small-hash encoding, Lua
 // compare-and-swap, a real Sentinel failover, and a monitoring dashboard.
 //
-//	go run ./steps/15-production            all five tips, once
-//	go run ./steps/15-production sentinel   only the failover demo
+//	go run ./steps/15-production            all five tips, once (the failover stops once a new master is elected)
+//	go run ./steps/15-production sentinel   only the failover demo, in full: the old master's return too (about 25 s)
 //	go run ./steps/15-production monitor    a live dashboard of your server (Ctrl-C stops it)
 package main
 
@@ -10,24 +10,20 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/lesson"
 	"github.com/redis-go-workbook/workbook/internal/provision"
 )
 
 func main() {
-	// Ctrl-C cancels the context, so every server and process the step
-	// started is stopped on the way out.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	// Ctrl-C (or SIGTERM) cancels the context, so every server and process
+	// the step started is stopped on the way out.
+	ctx, interrupted := lesson.SignalContext()
 
 	// go-redis logs every failed dial while the master is down; the demo
 	// says what happens itself.
-	redis.SetLogger(quiet{})
+	provision.QuietClientLogs()
 
 	what := "tips"
 	if len(os.Args) > 1 {
@@ -42,6 +38,7 @@ func main() {
 			return tips(ctx, os.Stdout, rdb)
 		})
 	case "sentinel":
+		withRejoin = true // the whole demonstration, the old master's return included
 		err = sentinelFailover(ctx, os.Stdout)
 	case "monitor":
 		err = withServer(ctx, func(srv *provision.Server) error {
@@ -55,6 +52,9 @@ func main() {
 	if err != nil && ctx.Err() == nil {
 		lesson.Fail(err)
 	}
+	if code := interrupted(); code != 0 {
+		os.Exit(code)
+	}
 }
 
 // withServer connects as every step does (and says which Redis) and runs fn.
@@ -67,7 +67,3 @@ func withServer(ctx context.Context, fn func(*provision.Server) error) error {
 	defer srv.Close()
 	return fn(srv)
 }
-
-type quiet struct{}
-
-func (quiet) Printf(context.Context, string, ...any) {}

@@ -62,7 +62,21 @@ func TestOutput(t *testing.T) {
 	assert.Contains(t, s, "GET shop:ha:orders through a ReplicaOnly client → 1 (answered by a server with role:slave)")
 	assert.Contains(t, s, "then INCR shop:ha:orders → 2: the write made before the crash survived")
 	assert.Contains(t, s, "the former replica: true")
-	assert.Contains(t, s, "GET shop:ha:orders through a ReplicaOnly client → 2 (answered by a server with role:slave)")
+	assert.Contains(t, s, "`go run ./steps/15-production sentinel` goes on", "the default run stops once the new master is known")
+}
+
+// `sentinel` runs the whole demonstration: the old master comes back and
+// rejoins as a replica, with the data.
+func TestSentinelInFull(t *testing.T) {
+	requireRedisServer(t)
+	withRejoin = true
+	defer func() { withRejoin = false }()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	require.NoError(t, sentinelFailover(ctx, &out))
+	assert.Contains(t, out.String(), "the sentinels made 127.0.0.1:")
+	assert.Contains(t, out.String(), "GET shop:ha:orders through a ReplicaOnly client → 2 (answered by a server with role:slave)")
 }
 
 func TestScanByPrefixFindsAndDeletesOnlyThePrefix(t *testing.T) {

@@ -31,6 +31,12 @@ const (
 	failoverTimeout = 5 * time.Second
 )
 
+// withRejoin makes the demo go on after the failover: the old master comes
+// back and the sentinels turn it into a replica, about 15 s more. The step's
+// default run stops before that; `go run ./steps/15-production sentinel`
+// shows it all.
+var withRejoin = false
+
 // noRedisServer is the one line printed where the demo cannot run.
 const noRedisServer = "Sentinel demo skipped: it starts a master, a replica and three sentinels as redis-server processes, and no redis-server is on PATH. " +
 	"Install Redis (brew install redis; Redis's APT repository) or put its bin directory on PATH (e.g. PATH=/opt/redis8/bin:$PATH), " +
@@ -178,7 +184,7 @@ func (t *topology) start(ctx context.Context, name string, port int, args []stri
 	inst := &instance{name: name, port: port, log: &bytes.Buffer{}, exited: make(chan struct{})}
 	inst.cmd = exec.Command(t.path, args...)
 	inst.cmd.Stdout, inst.cmd.Stderr = inst.log, inst.log
-	dieWithParent(inst.cmd)
+	provision.DieWithParent(inst.cmd) // killed with the step, even if it is killed itself
 	if err := inst.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
@@ -324,6 +330,10 @@ func sentinelFailover(ctx context.Context, out io.Writer) error {
 		newMaster = says
 	}
 	fmt.Fprintf(out, "all %d sentinels name the new master %s, the former replica: %v\n", len(t.sentinels), newMaster, newMaster == t.replica.addr())
+	if !withRejoin {
+		fmt.Fprintln(out, "(`go run ./steps/15-production sentinel` goes on: the old master comes back and rejoins as a replica, about 15 s more)")
+		return nil
+	}
 
 	// Bring the old master back on its old port. It starts as a master
 	// with an empty dataset; the sentinels see it and turn it into a

@@ -4,9 +4,9 @@
 //	go run ./steps/16-benchmarks                  quick: 2000 commands, 3 runs
 //	go run ./steps/16-benchmarks -n 100000 -runs 5  what `make bench` runs
 //
-// It benchmarks a throwaway server the step starts itself (a container,
-// redis-server from PATH, or the embedded server), never yours: the
-// benchmark writes many keys, and redis-benchmark's keys have fixed names.
+// It benchmarks a throwaway server the step starts itself (redis-server
+// from PATH, or the embedded server), never yours: the benchmark writes many
+// keys, and redis-benchmark's keys have fixed names.
 package main
 
 import (
