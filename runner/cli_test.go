@@ -76,7 +76,8 @@ func TestNextWithoutInputWalksStepOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: compiles and runs step 1 and its checks")
 	}
-	if _, ok := workbook.Get(1); !ok {
+	one, ok := workbook.Get(1)
+	if !ok {
 		t.Skip("skipped: no step 1")
 	}
 	progress := filepath.Join(t.TempDir(), "p.json")
@@ -90,7 +91,7 @@ func TestNextWithoutInputWalksStepOne(t *testing.T) {
 		}
 	}
 	p, err := workbook.LoadProgress(progress)
-	if err != nil || !p.Step(1).Done() {
+	if err != nil || !p.Step(1).Done(one) {
 		t.Fatalf("step 1 is not recorded as done: %+v, %v", p.Step(1), err)
 	}
 }
@@ -115,6 +116,7 @@ func TestUnreachableServerRunsTheDoctor(t *testing.T) {
 }
 
 func TestResetForgetsOneStepOrAll(t *testing.T) {
+	one, two := workbook.Step{Number: 1}, workbook.Step{Number: 2}
 	path := filepath.Join(t.TempDir(), "p.json")
 	p, _ := workbook.LoadProgress(path)
 	p.Update(1, func(s *workbook.StepProgress) { s.Passed = true })
@@ -128,7 +130,7 @@ func TestResetForgetsOneStepOrAll(t *testing.T) {
 		t.Fatalf("reset 2: exit %d\n%s", code, out)
 	}
 	p, _ = workbook.LoadProgress(path)
-	if p.Step(2).Done() || !p.Step(1).Done() {
+	if p.Step(2).Done(two) || !p.Step(1).Done(one) {
 		t.Fatalf("after reset 2: %+v", p.Steps)
 	}
 	if out, code := runCLI(t, env, "reset"); code != 0 || !strings.Contains(out, "start again at step") {

@@ -147,7 +147,12 @@ func run(args []string) int {
 		return 2
 	}
 	a := &app{ui: u, root: root, steps: workbook.Steps(), verbose: verbose, srvReady: make(chan struct{})}
-	prog, err := workbook.LoadProgress(workbook.ProgressPath(root))
+	path, err := workbook.ProgressPath(root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		return 2
+	}
+	prog, err := workbook.LoadProgress(path)
 	if err != nil {
 		u.printf("%s %v\n", u.warn(), err)
 	}
@@ -557,7 +562,7 @@ func (a *app) printList(current int) {
 		p := a.prog.Step(s.Number)
 		mark := " "
 		switch {
-		case p.Done():
+		case p.Done(s):
 			mark = u.ok()
 			done++
 		case p.Checked:

@@ -127,7 +127,7 @@ func (s *session) open(st workbook.Step) key {
 	s.a.prog.Current = st.Number
 	s.a.save()
 	title := s.a.stepTitle(st)
-	if s.a.prog.Step(st.Number).Done() {
+	if s.a.prog.Step(st.Number).Done(st) {
 		title += " · ✓ done"
 	}
 	s.a.ui.println(s.a.ui.rule(title))

@@ -29,9 +29,36 @@ import (
 
 var region = regexp.MustCompile(`(?s)<!-- (code|output): ([^ ]+) -->\n.*?<!-- /(code|output) -->`)
 
+// stepTable is the README's list of steps, written from the manifest:
+//
+//	<!-- steps: lessons -->   (or bonus)
+//	<!-- /steps -->
+var stepTable = regexp.MustCompile(`(?s)<!-- steps: (lessons|bonus) -->\n.*?<!-- /steps -->`)
+
+// Table is the README's table of the lessons (bonus false) or the bonus
+// steps: number, title linking the chapter, what the step teaches.
+func Table(bonus bool) string {
+	var b strings.Builder
+	if bonus {
+		b.WriteString("| | Step | You see |\n|---|---|---|\n")
+	} else {
+		b.WriteString("| | Step | You learn |\n|---|---|---|\n")
+	}
+	for _, s := range workbook.Steps() {
+		if s.Bonus == bonus {
+			fmt.Fprintf(&b, "| %d | [%s](%s) | %s |\n", s.Number, s.Title, s.Chapter(), s.Teaches)
+		}
+	}
+	return b.String()
+}
+
 // Render returns the chapter text with every marked region filled in.
 func Render(root, chapter string) (string, error) {
 	var firstErr error
+	chapter = stepTable.ReplaceAllStringFunc(chapter, func(m string) string {
+		which := stepTable.FindStringSubmatch(m)[1]
+		return "<!-- steps: " + which + " -->\n" + Table(which == "bonus") + "<!-- /steps -->"
+	})
 	out := region.ReplaceAllStringFunc(chapter, func(m string) string {
 		sub := region.FindStringSubmatch(m)
 		kind, ref, closing := sub[1], sub[2], sub[3]
@@ -158,9 +185,11 @@ func declDoc(decl ast.Decl) *ast.CommentGroup {
 	return nil
 }
 
-// Chapters lists the chapter files under root/docs.
+// Chapters lists the files Sync keeps up to date: the chapters under
+// root/docs, and the README (its tables of steps).
 func Chapters(root string) ([]string, error) {
-	return filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	paths, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	return append(paths, filepath.Join(root, "README.md")), err
 }
 
 // Sync rewrites the chapters whose regions are out of date (all of them, or
