@@ -23,7 +23,8 @@ func (a *app) renderChapter(s workbook.Step) (string, error) {
 		}
 		return "", err
 	}
-	return a.renderMarkdown(string(b))
+	text, err := a.renderMarkdown(string(b))
+	return text + a.exerciseNote(s), err
 }
 
 func (a *app) renderMarkdown(md string) (string, error) {

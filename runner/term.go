@@ -135,6 +135,9 @@ func (t *termWriter) Write(p []byte) (int, error) {
 // unechoed, and Ctrl-C arrives as a key instead of killing the runner with
 // a container still running) and starts reading keys.
 func (u *ui) startKeys() error {
+	if u.keys != nil {
+		return nil // already reading keys
+	}
 	st, err := term.MakeRaw(u.stdinFd)
 	if err != nil {
 		return err
