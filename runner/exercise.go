@@ -247,16 +247,16 @@ type listEntry struct {
 	Slug         string     `json:"slug"`
 	Title        string     `json:"title"`
 	Bonus        bool       `json:"bonus"`
-	Lesson       string     `json:"lesson"`                 // not checked | passed | partly | failed
-	Partly       string     `json:"partly,omitempty"`       // why most lesson checks were skipped
-	ExerciseFile string     `json:"exercise_file"`          // "" when the step has no exercise
-	SolutionFile string     `json:"solution_file"`          // "" when the step has no exercise
-	Exercise     string     `json:"exercise"`               // none | not checked | passed | failed
-	Done         bool       `json:"done"`                   // lesson passed and exercise (if any) passed
-	Ran          bool       `json:"ran"`                    // the program ran to the end
-	CheckedAt    *time.Time `json:"checked_at"`             // last check, RFC 3339 UTC; null if never
-	Hints        int        `json:"hints_shown,omitempty"`  // exercise hints shown so far
-	Current      bool       `json:"current,omitempty"`      // where the learner is
+	Lesson       string     `json:"lesson"`                  // not checked | passed | partly | failed
+	Partly       string     `json:"partly,omitempty"`        // why most lesson checks were skipped
+	ExerciseFile string     `json:"exercise_file"`           // "" when the step has no exercise
+	SolutionFile string     `json:"solution_file"`           // "" when the step has no exercise
+	Exercise     string     `json:"exercise"`                // none | not checked | passed | failed
+	Done         bool       `json:"done"`                    // lesson passed and exercise (if any) passed
+	Ran          bool       `json:"ran"`                     // the program ran to the end
+	CheckedAt    *time.Time `json:"checked_at"`              // last check, RFC 3339 UTC; null if never
+	Hints        int        `json:"hints_shown,omitempty"`   // exercise hints shown so far
+	Current      bool       `json:"current,omitempty"`       // where the learner is
 	Missing      bool       `json:"being_written,omitempty"` // the step has no code yet
 }
 

@@ -12,8 +12,8 @@ import (
 // session is the interactive notebook: one step on screen at a time, and
 // single keys to act on it.
 type session struct {
-	a    *app
-	cur  workbook.Step
+	a   *app
+	cur workbook.Step
 	// What was done to the current step since it was opened: Enter does
 	// the next of run → check → next step.
 	ran, checked, passed bool

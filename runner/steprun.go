@@ -30,9 +30,9 @@ type runResult struct {
 	// Expected: it differs, as it must on this server (a stand-in, or a
 	// build without what the expected output shows): not a failure.
 	Expected bool
-	Stdout  string
-	Stderr  string
-	Diag    *diagnose.Entry // the catalogue row its error matched, if any
+	Stdout   string
+	Stderr   string
+	Diag     *diagnose.Entry // the catalogue row its error matched, if any
 }
 
 // ok means the run showed nothing wrong: it ran to the end and printed the
