@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,12 +41,17 @@ type screen struct {
 
 func startRunner(t *testing.T, env []string, args ...string) *screen {
 	t.Helper()
+	return startRunnerSized(t, 110, env, args...)
+}
+
+func startRunnerSized(t *testing.T, cols int, env []string, args ...string) *screen {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("skipped: pseudo-terminals need a Unix system")
 	}
 	cmd := exec.Command(buildRunner(t), args...)
 	cmd.Env = env
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 110})
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: uint16(cols)})
 	if err != nil {
 		t.Fatalf("starting the runner in a pseudo-terminal: %v", err)
 	}
@@ -306,5 +312,78 @@ func TestNoColorOnATerminal(t *testing.T) {
 	s.mu.Unlock()
 	if m := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|9[0-7]|38;[25])[0-9;]*m`).FindString(raw); m != "" {
 		t.Fatalf("a colour code %q with NO_COLOR set", m)
+	}
+}
+
+// A chapter read in a terminal of 60, 80 or 120 columns, with colour: prose
+// is wrapped to the width without padding (which a terminal would wrap
+// into blank lines), and code reads as code: tabs expanded, every line
+// whole, even one longer than the terminal (it runs past the edge).
+func TestChapterCodeReadsAsCodeAtEveryWidth(t *testing.T) {
+	root, err := workbook.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, ok := workbook.Get(4)
+	if !ok {
+		t.Skip("skipped: no step 4")
+	}
+	md, err := os.ReadFile(filepath.Join(root, step.Chapter()))
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	_, blocks := takeCodeBlocks(string(md))
+	code := map[string]bool{}
+	var tabbed, long []string
+	for _, b := range blocks {
+		for _, l := range strings.Split(b.code, "\n") {
+			e := strings.TrimSpace(expandTabs(l, tabWidth))
+			code[e] = true
+			if strings.HasPrefix(l, "\t") && len(e) > 10 {
+				tabbed = append(tabbed, e)
+			}
+			if runeLen(expandTabs(l, tabWidth)) > 64 {
+				long = append(long, e)
+			}
+		}
+	}
+	if len(tabbed) == 0 {
+		t.Fatalf("%s has no indented code to check", step.Chapter())
+	}
+	for _, cols := range []int{60, 80, 120} {
+		t.Run(strconv.Itoa(cols), func(t *testing.T) {
+			env := append(e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "NO_COLOR=", "GLAMOUR_STYLE=")
+			s := startRunnerSized(t, cols, env, "show", "4", "--no-input")
+			s.waitExit(30 * time.Second)
+			s.mu.Lock()
+			raw := s.out.String()
+			s.mu.Unlock()
+			if !strings.Contains(raw, "\x1b[38;5;") {
+				t.Fatal("no colour: this test is about the coloured rendering")
+			}
+			plain := strings.Split(strings.ReplaceAll(ansi.ReplaceAllString(raw, ""), "\r", ""), "\n")
+			seen := map[string]bool{}
+			for _, l := range plain {
+				if strings.Contains(l, "\t") {
+					t.Errorf("a tab reached the terminal: %q", l)
+				}
+				if l != strings.TrimRight(l, " ") {
+					t.Errorf("trailing padding (a terminal wraps it into a blank line): %q", l)
+				}
+				trimmed := strings.TrimSpace(l)
+				if code[trimmed] {
+					seen[trimmed] = true
+					continue
+				}
+				if w := runeLen(l); w > cols {
+					t.Errorf("a %d-column line of prose at %d columns: %q", w, cols, l)
+				}
+			}
+			for _, want := range append(tabbed[:min(5, len(tabbed))], long...) {
+				if !seen[want] {
+					t.Errorf("code line not shown whole on one line: %q", want)
+				}
+			}
+		})
 	}
 }

@@ -153,6 +153,9 @@ func (u *ui) startKeys() error {
 
 // restore gives the terminal back as it was. Safe to call more than once.
 func (u *ui) restore() {
+	if u.tty {
+		u.printf("\x1b[?7h") // auto-wrap back on, should a chapter have been cut short
+	}
 	if u.raw != nil {
 		_ = term.Restore(u.stdinFd, u.raw)
 		u.raw = nil
