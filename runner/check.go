@@ -376,7 +376,9 @@ func (a *app) runChecks(ctx context.Context, steps []workbook.Step, opt checkOpt
 	defer cancel()
 	goArgs := []string{"test", "-json", "-count=1", "-timeout=5m"}
 	if opt.exerciseOnly {
-		goArgs = append(goArgs, "-run", "^"+workbook.ExerciseTestPrefix)
+		// Watch mode re-checks on every save: skip go vet's analysis there
+		// (a full check still runs it) so that the verdict comes sooner.
+		goArgs = append(goArgs, "-vet=off", "-run", "^"+workbook.ExerciseTestPrefix)
 	}
 	cmd := exec.CommandContext(ctx, "go", append(goArgs, args...)...)
 	cmd.Dir = a.root

@@ -46,11 +46,19 @@ func startRunner(t *testing.T, env []string, args ...string) *screen {
 
 func startRunnerSized(t *testing.T, cols int, env []string, args ...string) *screen {
 	t.Helper()
+	return startRunnerWith(t, buildRunner(t), "", cols, env, args...)
+}
+
+// startRunnerWith starts the runner binary bin in dir (the current
+// directory when "") in a pseudo-terminal cols wide.
+func startRunnerWith(t *testing.T, bin, dir string, cols int, env []string, args ...string) *screen {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("skipped: pseudo-terminals need a Unix system")
 	}
-	cmd := exec.Command(buildRunner(t), args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
+	cmd.Dir = dir
 	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: uint16(cols)})
 	if err != nil {
 		t.Fatalf("starting the runner in a pseudo-terminal: %v", err)
