@@ -85,7 +85,7 @@ func TestNextWithoutInputWalksStepOne(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
-	for _, want := range []string{"Goal", "PING → PONG", "the output matches the expected output", "all of step 1's checks passed"} {
+	for _, want := range []string{"Goal", "PING → PONG", "the output matches the expected output", "all of step 1's lesson checks passed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}

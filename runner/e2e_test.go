@@ -187,7 +187,7 @@ func TestInteractiveWalkThroughStepOneAndBack(t *testing.T) {
 	s.waitFor(`Enter: check`, 10*time.Second)
 	s.press("\r")
 	s.expect(`✓ TestOutput`, 3*time.Minute)
-	s.expect(`all of step 1's checks passed`, time.Minute)
+	s.expect(`all of step 1's lesson checks passed`, time.Minute)
 	s.waitFor(`Step 1 done`, 10*time.Second)
 
 	// On to step 2, then quit.
