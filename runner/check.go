@@ -497,7 +497,7 @@ func (a *app) printChecks(c *stepChecks, several bool) {
 	if s.Exercise != nil {
 		a.printExercise(c)
 	}
-	if s.Exercise != nil || several {
+	if s.Exercise != nil || several || c.partly() != "" {
 		a.printVerdict(c)
 	}
 }

@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -198,5 +199,43 @@ func BenchmarkRunStepAgain(b *testing.B) {
 	run() // the first build is not what this measures
 	for b.Loop() {
 		run()
+	}
+}
+
+// WORKBOOK_PROGRESS in a folder that does not exist is a mistake to report,
+// not a folder to create.
+func TestProgressInAMissingFolderIsAnError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-folder", "p.json")
+	out, code := runCLI(t, e2eEnv(t, missing), "list")
+	if code != 2 || !strings.Contains(out, "does not exist") || !strings.Contains(out, "WORKBOOK_PROGRESS") {
+		t.Fatalf("exit %d, want 2 and a message naming WORKBOOK_PROGRESS:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Fatal("the missing folder was created")
+	}
+}
+
+// list --json, on a fresh start: every step in order, nothing checked yet.
+func TestListJSONOnAFreshStart(t *testing.T) {
+	out, code := runCLI(t, e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "list", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	var list []listEntry
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	steps := workbook.Steps()
+	if len(list) != len(steps) {
+		t.Fatalf("%d entries for %d steps", len(list), len(steps))
+	}
+	for i, e := range list {
+		s := steps[i]
+		if e.Number != s.Number || e.Slug != s.Slug || e.Title != s.Title || e.Lesson != "not checked" || e.CheckedAt != nil || e.Done {
+			t.Errorf("entry %d: %+v", i, e)
+		}
+		if want := map[bool]string{true: "not checked", false: "none"}[s.Exercise != nil]; e.Exercise != want || e.ExerciseFile != s.ExerciseFile() || e.SolutionFile != s.SolutionFile() {
+			t.Errorf("step %d's exercise: %+v", s.Number, e)
+		}
 	}
 }

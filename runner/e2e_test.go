@@ -401,3 +401,30 @@ func TestChapterCodeReadsAsCodeAtEveryWidth(t *testing.T) {
 		})
 	}
 }
+
+// reset (every step) asks first on a terminal, and a no keeps everything.
+func TestResetAllAsksFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.json")
+	p, _ := workbook.LoadProgress(path)
+	p.Update(1, func(s *workbook.StepProgress) { s.Checked, s.Passed = true, true })
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	env := e2eEnv(t, path)
+	s := startRunner(t, env, "reset")
+	s.waitFor(`Forget your progress on all \d+ steps\? \[y/N\]`, 30*time.Second)
+	s.press("n\r")
+	s.waitFor(`Nothing forgotten`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+	if q, _ := workbook.LoadProgress(path); !q.Step(1).Passed {
+		t.Fatal("a no forgot the progress")
+	}
+	s = startRunner(t, env, "reset")
+	s.waitFor(`\[y/N\]`, 30*time.Second)
+	s.press("y\r")
+	s.waitFor(`progress forgotten`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+	if q, _ := workbook.LoadProgress(path); len(q.Steps) != 0 {
+		t.Fatalf("a yes kept %+v", q.Steps)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -236,6 +237,12 @@ func TestExerciseCommandsNeverLoseTheLearnersWork(t *testing.T) {
 	out, code = runIn(t, dir, bin, env, "check", "1")
 	if code != 0 || !strings.Contains(out, "✓ the exercise passes") || !strings.Contains(out, "✓ step 1 done") {
 		t.Fatalf("check 1 with the solution: exit %d\n%s", code, out)
+	}
+
+	// The list shows the lesson and the exercise apart.
+	out, _ = runIn(t, dir, bin, env, "list")
+	if !regexp.MustCompile(`✓\s+1\s+.*exercise ✓`).MatchString(out) || !strings.Contains(out, "1 of ") {
+		t.Errorf("list: step 1's lesson and exercise marks:\n%s", out)
 	}
 
 	// list --json: the documented fields.
