@@ -92,6 +92,7 @@ func makeExerciseCopy() (string, string, error) {
 	if err != nil {
 		return "", "", err
 	}
+	tempDirs = append(tempDirs, dir)
 	files, err := exec.Command("git", "-C", root, "ls-files", "-z").Output()
 	if err != nil {
 		return "", "", err
