@@ -694,7 +694,7 @@ func (a *app) printList(current int) {
 		}
 		u.printf("%s\n", strings.TrimRight(fmt.Sprintf("%s%s %2d  %s%s", pointer, mark, s.Number, title, note), " "))
 	}
-	u.printf("%s\n", u.dim(fmt.Sprintf("%d of %d done · lesson: ✓ checks passed ◐ partly checked ✗ failed • ran · exercise: ✓ passes ✗ not yet · not checked · ▸ where you are", done, len(a.steps))))
+	u.printf("%s\n", u.dim(fmt.Sprintf("%d of %d done · ✓ checks passed · ◐ partly checked · ✗ failed · • ran · ▸ where you are", done, len(a.steps))))
 }
 
 // runEmbedded serves the embedded Redis until Ctrl-C: for redis-cli, or for

@@ -188,7 +188,11 @@ func (s *session) check(ctx context.Context) {
 		return
 	}
 	if !s.passed {
-		u.println(u.dim("Fix the code, then press c to check again (h for a hint)."))
+		if s.cur.Exercise != nil {
+			u.println(u.dim("Fix the code, then press c to check again; w re-checks the exercise on every save (h for a hint)."))
+		} else {
+			u.println(u.dim("Fix the code, then press c to check again (h for a hint)."))
+		}
 		return
 	}
 	if nxt, ok := s.a.after(s.cur.Number); ok {
