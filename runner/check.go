@@ -340,19 +340,17 @@ func (a *app) runChecks(ctx context.Context, steps []workbook.Step, opt checkOpt
 	}
 	sp := u.spin("running " + what + " (compiling, then starting a Redis for the tests)")
 	passed, failed := 0, 0
-	printed := 0 // steps printed so far, in order
-	printReady := func() {
-		for printed < len(steps) && results[steps[printed].Number].complete() {
-			if !opt.quiet {
-				sp.stop()
-				a.printChecks(results[steps[printed].Number], len(steps) > 1)
-			}
-			printed++
-			if printed < len(steps) && u.tty && !opt.quiet { // in a log, one "running" line is enough
-				sp = u.spin(fmt.Sprintf("running %s: %d of %d steps done", what, printed, len(steps)))
-			}
+	order := &inOrder{steps: steps, results: results, print: func(c *stepChecks, printed int) {
+		if opt.quiet {
+			return
 		}
-	}
+		sp.stop()
+		a.printChecks(c, len(steps) > 1)
+		if printed < len(steps) && u.tty { // in a log, one "running" line is enough
+			sp = u.spin(fmt.Sprintf("running %s: %d of %d steps done", what, printed, len(steps)))
+		}
+	}}
+	printReady := order.flush
 	coll := newCollector()
 	coll.onTest = func(p *pkgResult, t *testResult) {
 		switch t.Action {
@@ -425,6 +423,26 @@ func (a *app) runChecks(ctx context.Context, steps []workbook.Step, opt checkOpt
 		u.printf("%s go test: %s\n", u.bad(), msg)
 	}
 	return results
+}
+
+// inOrder prints the steps' results in the steps' order, each as soon as it
+// and every step before it have finished: packages finish in any order.
+type inOrder struct {
+	steps   []workbook.Step
+	results map[int]*stepChecks
+	printed int // steps printed so far
+	print   func(c *stepChecks, printed int)
+}
+
+func (o *inOrder) flush() {
+	for o.printed < len(o.steps) {
+		c := o.results[o.steps[o.printed].Number]
+		if c == nil || !c.complete() {
+			return
+		}
+		o.printed++
+		o.print(c, o.printed)
+	}
 }
 
 func (c *stepChecks) has(p *pkgResult) bool {

@@ -340,3 +340,26 @@ func startRunnerIn(t *testing.T, dir, bin string, env []string, args ...string) 
 	t.Helper()
 	return startRunnerWith(t, bin, dir, 110, env, args...)
 }
+
+// The w key of the walk-through watches the current step's exercise, then
+// offers the next step.
+func TestWatchKeyInTheWalk(t *testing.T) {
+	dir, bin := exerciseCopy(t)
+	stub := filepath.Join(dir, "steps/01-install/exercise.go")
+	t.Cleanup(func() { _ = os.WriteFile(stub, []byte(stubSource), 0o644) })
+	env := e2eEnv(t, filepath.Join(t.TempDir(), "p.json"))
+
+	s := startRunnerIn(t, dir, bin, env, "1")
+	s.waitFor(`Step 1 of \d+`, 30*time.Second)
+	s.leavePage("1")
+	s.press("w")
+	s.waitFor(`✗ TestExerciseDouble`, 3*time.Minute)
+	s.waitFor(`waiting for a save`, 10*time.Second)
+	saveByRename(t, stub, solutionSource)
+	s.waitFor(`✓ the exercise passes`, 2*time.Minute)
+	s.waitFor(`Enter or n: step 2`, 10*time.Second)
+	s.waitFor(`Step 1 · Enter:`, 10*time.Second)
+	s.press("q")
+	s.waitFor(`Progress saved`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+}

@@ -368,3 +368,21 @@ func TestFailedStepGetsTheCatalogueRow(t *testing.T) {
 		t.Fatalf("want the hint:\n%s", out.String())
 	}
 }
+
+// check all prints the steps in order, whatever order their packages end in.
+func TestChecksArePrintedInStepOrder(t *testing.T) {
+	steps := []workbook.Step{{Number: 1}, {Number: 2}, {Number: 3}}
+	results := map[int]*stepChecks{}
+	for _, s := range steps {
+		results[s.Number] = &stepChecks{step: s, want: 1}
+	}
+	var got []int
+	o := &inOrder{steps: steps, results: results, print: func(c *stepChecks, _ int) { got = append(got, c.step.Number) }}
+	for _, n := range []int{3, 1, 2} {
+		results[n].add(&pkgResult{Package: "p", Action: "pass"})
+		o.flush()
+	}
+	if !reflect.DeepEqual(got, []int{1, 2, 3}) {
+		t.Fatalf("printed in the order %v, want 1 2 3", got)
+	}
+}
