@@ -350,6 +350,8 @@ func TestWatchKeyInTheWalk(t *testing.T) {
 	env := e2eEnv(t, filepath.Join(t.TempDir(), "p.json"))
 
 	s := startRunnerIn(t, dir, bin, env, "1")
+	s.waitFor(`Enter: open step 1`, time.Minute)
+	s.press("\r")
 	s.waitFor(`Step 1 of \d+`, 30*time.Second)
 	s.leavePage("1")
 	s.press("w")
