@@ -132,7 +132,10 @@ func (a *app) resetExercise(s workbook.Step) int {
 			u.bad(), s.ExerciseFile(), s.ExerciseFile(), strings.TrimSpace(firstNonEmpty(stderr.String(), err.Error())))
 		return 1
 	}
-	kept, err := a.replaceExercise(s, stub)
+	// A file that is just the reference solution (put there by --apply)
+	// is nobody's work: no copy of it is kept.
+	sol, _ := os.ReadFile(filepath.Join(a.root, s.SolutionFile()))
+	kept, err := a.replaceExercise(s, stub, sol)
 	if err != nil {
 		u.printf("%s %v\n", u.bad(), err)
 		return 1
@@ -159,8 +162,9 @@ func firstNonEmpty(s ...string) string {
 // replaceExercise writes content over the learner's exercise file, first
 // keeping a copy of theirs as exercise.go.mine (or .mine.2, .mine.3…: an
 // older copy is never overwritten). It returns the copy's path, or "" when
-// their file already held content (or did not exist).
-func (a *app) replaceExercise(s workbook.Step, content []byte) (string, error) {
+// their file already held content, or one of disposable (the reference
+// solution), or did not exist.
+func (a *app) replaceExercise(s workbook.Step, content []byte, disposable ...[]byte) (string, error) {
 	path := filepath.Join(a.root, s.ExerciseFile())
 	mine, err := os.ReadFile(path)
 	switch {
@@ -170,7 +174,13 @@ func (a *app) replaceExercise(s workbook.Step, content []byte) (string, error) {
 		return "", err
 	}
 	kept := ""
-	if mine != nil && !bytes.Equal(mine, content) {
+	keep := mine != nil && !bytes.Equal(mine, content)
+	for _, d := range disposable {
+		if len(d) > 0 && bytes.Equal(mine, d) {
+			keep = false
+		}
+	}
+	if keep {
 		kept, err = keepCopy(path, mine)
 		if err != nil {
 			return "", fmt.Errorf("cannot keep a copy of your %s (%v): nothing was changed", s.ExerciseFile(), err)

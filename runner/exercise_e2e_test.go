@@ -273,8 +273,21 @@ func TestExerciseCommandsNeverLoseTheLearnersWork(t *testing.T) {
 		t.Errorf("list --json, step 2: %v", list[1])
 	}
 
-	// reset --exercise: the stub from git, the solved file kept too (under
-	// a new name: the first copy is never overwritten).
+	// reset --exercise: the stub from git. The file held only the reference
+	// solution: nothing of the learner's to keep.
+	out, code = runIn(t, dir, bin, env, "reset", "1", "--exercise")
+	if code != 0 || strings.Contains(out, "kept as") {
+		t.Fatalf("reset 1 --exercise over the reference solution: exit %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(stub); string(b) != stubSource {
+		t.Fatalf("the stub is not back: %q", b)
+	}
+	// A second attempt of the learner's is kept under a new name: the first
+	// copy is never overwritten.
+	second := strings.Replace(stubSource, "return 0", "return n * 2 // second try", 1)
+	if err := os.WriteFile(stub, []byte(second), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	out, code = runIn(t, dir, bin, env, "reset", "1", "--exercise")
 	if code != 0 || !strings.Contains(out, "exercise.go.mine.2") {
 		t.Fatalf("reset 1 --exercise: exit %d\n%s", code, out)
@@ -285,7 +298,7 @@ func TestExerciseCommandsNeverLoseTheLearnersWork(t *testing.T) {
 	if b, _ := os.ReadFile(stub + ".mine"); string(b) != attempt {
 		t.Fatalf("the first copy changed: %q", b)
 	}
-	if b, _ := os.ReadFile(stub + ".mine.2"); string(b) != solutionSource {
+	if b, _ := os.ReadFile(stub + ".mine.2"); string(b) != second {
 		t.Fatalf("the second copy: %q", b)
 	}
 	os.Remove(stub + ".mine")
