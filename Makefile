@@ -24,13 +24,24 @@ step-%: ## run step N's program, e.g. make step-4 (pass arguments with ARGS=...)
 	@test -n "$(call step_dir,$*)" || { echo "no step $* under steps/"; exit 2; }
 	$(GO) run ./$(call step_dir,$*) $(ARGS)
 
-.PHONY: test
-test: ## run every test (finds or starts its own Redis; never touches yours)
-	$(GO) test ./...
+# make test runs every exercise's tests against its reference solution: the
+# overlay puts solutions/NN-name/exercise.go in place of each stub, so the
+# suite is green on a fresh clone and whatever you wrote. Your own exercise
+# is checked by `go run ./runner check N` (or make test-step-N).
+OVERLAY := solutions/overlay.json
 
-test-step-%: ## run one step's tests, e.g. make test-step-4
+.PHONY: test
+test: ## run every test, the exercises against their reference solutions (never touches your Redis)
+	@test -f $(OVERLAY) || { echo "$(OVERLAY) is missing: it ships with the workbook (git checkout -- $(OVERLAY))"; exit 2; }
+	$(GO) test -overlay=$(OVERLAY) ./...
+
+test-step-%: ## run one step's tests (every package, your exercise included), e.g. make test-step-4
 	@test -n "$(call step_dir,$*)" || { echo "no step $* under steps/"; exit 2; }
-	$(GO) test -count=1 -v ./$(call step_dir,$*)
+	$(GO) test -count=1 -v ./$(call step_dir,$*)/...
+
+.PHONY: mutants
+mutants: ## the breakages kept in the repository: every shipped stub fails its exercise, every failure a chapter shows still happens
+	$(GO) test -count=1 -v -run 'TestEveryStubFailsItsExercise|TestShownFailuresAreReal' ./internal/workbook/ ./internal/docs/
 
 .PHONY: lint
 lint: ## gofmt and go vet
@@ -38,7 +49,7 @@ lint: ## gofmt and go vet
 	$(GO) vet ./...
 
 .PHONY: docs
-docs: ## refresh the code and output shown in docs/ from the steps
+docs: ## refresh the code, output, failures and step tables shown in docs/ and the README
 	$(GO) run ./internal/docs/cmd/docsync
 
 .PHONY: golden

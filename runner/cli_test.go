@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"os"
@@ -76,22 +77,31 @@ func TestNextWithoutInputWalksStepOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: compiles and runs step 1 and its checks")
 	}
-	if _, ok := workbook.Get(1); !ok {
+	one, ok := workbook.Get(1)
+	if !ok {
 		t.Skip("skipped: no step 1")
 	}
 	progress := filepath.Join(t.TempDir(), "p.json")
 	out, code := runCLI(t, e2eEnv(t, progress), "next", "--no-input")
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, out)
+	wantCode, wantDone := 0, true
+	if one.Exercise != nil {
+		// The shipped exercise is a stub: not done, and the exit status says so.
+		wantCode, wantDone = 1, false
 	}
-	for _, want := range []string{"Goal", "PING → PONG", "the output matches the expected output", "all of step 1's checks passed"} {
+	if code != wantCode {
+		t.Fatalf("exit %d, want %d:\n%s", code, wantCode, out)
+	}
+	for _, want := range []string{"Goal", "PING → PONG", "the output matches the expected output", "all of step 1's lesson checks passed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("missing %q in:\n%s", want, out)
 		}
 	}
+	if strings.Contains(out, "Next: step 2") != wantDone {
+		t.Errorf("\"Next: step 2\" shown = %v, want %v:\n%s", !wantDone, wantDone, out)
+	}
 	p, err := workbook.LoadProgress(progress)
-	if err != nil || !p.Step(1).Done() {
-		t.Fatalf("step 1 is not recorded as done: %+v, %v", p.Step(1), err)
+	if err != nil || !p.Step(1).Passed || p.Step(1).Done(one) != wantDone {
+		t.Fatalf("step 1's progress: %+v, %v (done should be %v)", p.Step(1), err, wantDone)
 	}
 }
 
@@ -115,6 +125,7 @@ func TestUnreachableServerRunsTheDoctor(t *testing.T) {
 }
 
 func TestResetForgetsOneStepOrAll(t *testing.T) {
+	one, two := workbook.Step{Number: 1}, workbook.Step{Number: 2}
 	path := filepath.Join(t.TempDir(), "p.json")
 	p, _ := workbook.LoadProgress(path)
 	p.Update(1, func(s *workbook.StepProgress) { s.Passed = true })
@@ -128,7 +139,7 @@ func TestResetForgetsOneStepOrAll(t *testing.T) {
 		t.Fatalf("reset 2: exit %d\n%s", code, out)
 	}
 	p, _ = workbook.LoadProgress(path)
-	if p.Step(2).Done() || !p.Step(1).Done() {
+	if p.Step(2).Done(two) || !p.Step(1).Done(one) {
 		t.Fatalf("after reset 2: %+v", p.Steps)
 	}
 	if out, code := runCLI(t, env, "reset"); code != 0 || !strings.Contains(out, "start again at step") {
@@ -188,5 +199,43 @@ func BenchmarkRunStepAgain(b *testing.B) {
 	run() // the first build is not what this measures
 	for b.Loop() {
 		run()
+	}
+}
+
+// WORKBOOK_PROGRESS in a folder that does not exist is a mistake to report,
+// not a folder to create.
+func TestProgressInAMissingFolderIsAnError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-folder", "p.json")
+	out, code := runCLI(t, e2eEnv(t, missing), "list")
+	if code != 2 || !strings.Contains(out, "does not exist") || !strings.Contains(out, "WORKBOOK_PROGRESS") {
+		t.Fatalf("exit %d, want 2 and a message naming WORKBOOK_PROGRESS:\n%s", code, out)
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Fatal("the missing folder was created")
+	}
+}
+
+// list --json, on a fresh start: every step in order, nothing checked yet.
+func TestListJSONOnAFreshStart(t *testing.T) {
+	out, code := runCLI(t, e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "list", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	var list []listEntry
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	steps := workbook.Steps()
+	if len(list) != len(steps) {
+		t.Fatalf("%d entries for %d steps", len(list), len(steps))
+	}
+	for i, e := range list {
+		s := steps[i]
+		if e.Number != s.Number || e.Slug != s.Slug || e.Title != s.Title || e.Lesson != "not checked" || e.CheckedAt != nil || e.Done {
+			t.Errorf("entry %d: %+v", i, e)
+		}
+		if want := map[bool]string{true: "not checked", false: "none"}[s.Exercise != nil]; e.Exercise != want || e.ExerciseFile != s.ExerciseFile() || e.SolutionFile != s.SolutionFile() {
+			t.Errorf("step %d's exercise: %+v", s.Number, e)
+		}
 	}
 }

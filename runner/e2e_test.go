@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -40,12 +41,25 @@ type screen struct {
 
 func startRunner(t *testing.T, env []string, args ...string) *screen {
 	t.Helper()
+	return startRunnerSized(t, 110, env, args...)
+}
+
+func startRunnerSized(t *testing.T, cols int, env []string, args ...string) *screen {
+	t.Helper()
+	return startRunnerWith(t, buildRunner(t), "", cols, env, args...)
+}
+
+// startRunnerWith starts the runner binary bin in dir (the current
+// directory when "") in a pseudo-terminal cols wide.
+func startRunnerWith(t *testing.T, bin, dir string, cols int, env []string, args ...string) *screen {
+	t.Helper()
 	if runtime.GOOS == "windows" {
 		t.Skip("skipped: pseudo-terminals need a Unix system")
 	}
-	cmd := exec.Command(buildRunner(t), args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: 110})
+	cmd.Dir = dir
+	tty, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 40, Cols: uint16(cols)})
 	if err != nil {
 		t.Fatalf("starting the runner in a pseudo-terminal: %v", err)
 	}
@@ -173,8 +187,14 @@ func TestInteractiveWalkThroughStepOneAndBack(t *testing.T) {
 	s.waitFor(`Enter: check`, 10*time.Second)
 	s.press("\r")
 	s.expect(`✓ TestOutput`, 3*time.Minute)
-	s.expect(`all of step 1's checks passed`, time.Minute)
-	s.waitFor(`Step 1 done`, 10*time.Second)
+	s.expect(`all of step 1's lesson checks passed`, time.Minute)
+	if one.Exercise == nil {
+		s.waitFor(`Step 1 done`, 10*time.Second)
+	} else {
+		// The shipped exercise is a stub: the step is not done yet.
+		s.waitFor(`the exercise is not done yet`, time.Minute)
+		s.waitFor(`step 1 is not done yet`, 10*time.Second)
+	}
 
 	// On to step 2, then quit.
 	s.press("n")
@@ -192,7 +212,7 @@ func TestInteractiveWalkThroughStepOneAndBack(t *testing.T) {
 	if err := json.Unmarshal(b, &saved); err != nil {
 		t.Fatal(err)
 	}
-	if saved.Current != 2 || saved.Steps[1] == nil || !saved.Steps[1].Passed || !saved.Steps[1].Matched {
+	if saved.Current != 2 || saved.Steps[1] == nil || !saved.Steps[1].Passed || !saved.Steps[1].Matched || saved.Steps[1].Done(one) != (one.Exercise == nil) {
 		t.Fatalf("saved progress: %s", b)
 	}
 
@@ -306,5 +326,105 @@ func TestNoColorOnATerminal(t *testing.T) {
 	s.mu.Unlock()
 	if m := regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|9[0-7]|38;[25])[0-9;]*m`).FindString(raw); m != "" {
 		t.Fatalf("a colour code %q with NO_COLOR set", m)
+	}
+}
+
+// A chapter read in a terminal of 60, 80 or 120 columns, with colour: prose
+// is wrapped to the width without padding (which a terminal would wrap
+// into blank lines), and code reads as code: tabs expanded, every line
+// whole, even one longer than the terminal (it runs past the edge).
+func TestChapterCodeReadsAsCodeAtEveryWidth(t *testing.T) {
+	root, err := workbook.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
+	step, ok := workbook.Get(4)
+	if !ok {
+		t.Skip("skipped: no step 4")
+	}
+	md, err := os.ReadFile(filepath.Join(root, step.Chapter()))
+	if err != nil {
+		t.Skipf("skipped: %v", err)
+	}
+	_, blocks := takeCodeBlocks(string(md))
+	code := map[string]bool{}
+	var tabbed, long []string
+	for _, b := range blocks {
+		for _, l := range strings.Split(b.code, "\n") {
+			e := strings.TrimSpace(expandTabs(l, tabWidth))
+			code[e] = true
+			if strings.HasPrefix(l, "\t") && len(e) > 10 {
+				tabbed = append(tabbed, e)
+			}
+			if runeLen(expandTabs(l, tabWidth)) > 64 {
+				long = append(long, e)
+			}
+		}
+	}
+	if len(tabbed) == 0 {
+		t.Fatalf("%s has no indented code to check", step.Chapter())
+	}
+	for _, cols := range []int{60, 80, 120} {
+		t.Run(strconv.Itoa(cols), func(t *testing.T) {
+			env := append(e2eEnv(t, filepath.Join(t.TempDir(), "p.json")), "NO_COLOR=", "GLAMOUR_STYLE=")
+			s := startRunnerSized(t, cols, env, "show", "4", "--no-input")
+			s.waitExit(30 * time.Second)
+			s.mu.Lock()
+			raw := s.out.String()
+			s.mu.Unlock()
+			if !strings.Contains(raw, "\x1b[38;5;") {
+				t.Fatal("no colour: this test is about the coloured rendering")
+			}
+			plain := strings.Split(strings.ReplaceAll(ansi.ReplaceAllString(raw, ""), "\r", ""), "\n")
+			seen := map[string]bool{}
+			for _, l := range plain {
+				if strings.Contains(l, "\t") {
+					t.Errorf("a tab reached the terminal: %q", l)
+				}
+				if l != strings.TrimRight(l, " ") {
+					t.Errorf("trailing padding (a terminal wraps it into a blank line): %q", l)
+				}
+				trimmed := strings.TrimSpace(l)
+				if code[trimmed] {
+					seen[trimmed] = true
+					continue
+				}
+				if w := runeLen(l); w > cols {
+					t.Errorf("a %d-column line of prose at %d columns: %q", w, cols, l)
+				}
+			}
+			for _, want := range append(tabbed[:min(5, len(tabbed))], long...) {
+				if !seen[want] {
+					t.Errorf("code line not shown whole on one line: %q", want)
+				}
+			}
+		})
+	}
+}
+
+// reset (every step) asks first on a terminal, and a no keeps everything.
+func TestResetAllAsksFirst(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.json")
+	p, _ := workbook.LoadProgress(path)
+	p.Update(1, func(s *workbook.StepProgress) { s.Checked, s.Passed = true, true })
+	if err := p.Save(); err != nil {
+		t.Fatal(err)
+	}
+	env := e2eEnv(t, path)
+	s := startRunner(t, env, "reset")
+	s.waitFor(`Forget your progress on all \d+ steps\? \[y/N\]`, 30*time.Second)
+	s.press("n\r")
+	s.waitFor(`Nothing forgotten`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+	if q, _ := workbook.LoadProgress(path); !q.Step(1).Passed {
+		t.Fatal("a no forgot the progress")
+	}
+	s = startRunner(t, env, "reset")
+	s.waitFor(`\[y/N\]`, 30*time.Second)
+	s.press("y\r")
+	s.waitFor(`progress forgotten`, 10*time.Second)
+	s.waitExit(20 * time.Second)
+	if q, _ := workbook.LoadProgress(path); len(q.Steps) != 0 {
+		t.Fatalf("a yes kept %+v", q.Steps)
 	}
 }

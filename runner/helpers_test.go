@@ -14,6 +14,19 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
+// TestMain removes what the tests built once for all of them: the runner
+// binary, and the throwaway copy of the workbook (exercise_e2e_test.go).
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, dir := range tempDirs {
+		os.RemoveAll(dir)
+	}
+	os.Exit(code)
+}
+
+// tempDirs are removed when the tests end.
+var tempDirs []string
+
 // buildRunner compiles the runner once per test binary.
 var (
 	buildOnce sync.Once
@@ -29,6 +42,7 @@ func buildRunner(tb testing.TB) string {
 			buildErr = err
 			return
 		}
+		tempDirs = append(tempDirs, dir)
 		builtPath = filepath.Join(dir, "runner")
 		out, err := exec.Command("go", "build", "-o", builtPath, ".").CombinedOutput()
 		if err != nil {

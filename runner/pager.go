@@ -12,6 +12,14 @@ import (
 // the step straight away; "q", Esc or reaching the end just stop paging.
 func (u *ui) page(title, text string) key {
 	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if u.tty {
+		// A code line longer than the terminal runs past its edge instead
+		// of wrapping into the next line (which would also throw the
+		// pager's line count off): turn the terminal's auto-wrap off while
+		// the chapter is shown. Prose is already wrapped to the width.
+		u.printf("\x1b[?7l")
+		defer u.printf("\x1b[?7h")
+	}
 	_, h := u.size()
 	body := h - 1 // the last line is the status bar
 	if !u.interactive || len(lines) <= body || body < 3 {

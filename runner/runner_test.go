@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/redis-go-workbook/workbook/internal/embedded"
 	"github.com/redis-go-workbook/workbook/internal/lesson"
+	"github.com/redis-go-workbook/workbook/internal/provision"
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
 
@@ -114,11 +116,11 @@ func TestPrintChecksShowsFailuresWithTheCatalogue(t *testing.T) {
 	a := &app{ui: &ui{w: &termWriter{out: &out}}}
 	c := newCollector()
 	c.read(strings.NewReader(sampleJSON))
-	a.printChecks(workbook.Step{Number: 9, Title: "X", Hints: []string{"a hint"}}, c.pkgs[modulePath+"/steps/09-x"], false)
+	a.printChecks(&stepChecks{step: workbook.Step{Number: 9, Title: "X", Hints: []string{"a hint"}}, pkgs: []*pkgResult{c.pkgs[modulePath+"/steps/09-x"]}, want: 1}, false)
 	got := out.String()
 	for _, want := range []string{
 		"✓ TestOutput", "! TestJSON skipped: JSON documents", "✗ TestTable", "✗ full", "WRONGTYPE Operation",
-		"step 9's checks: 2 passed, 2 failed, 1 skipped",
+		"step 9's lesson checks: 2 passed, 2 failed, 1 skipped",
 		"cause: a command for one type", // the WRONGTYPE row of the catalogue
 	} {
 		if !strings.Contains(got, want) {
@@ -131,10 +133,130 @@ func TestPrintChecksShowsFailuresWithTheCatalogue(t *testing.T) {
 }
 
 func TestStepEnvNamesTheSessionServerOnly(t *testing.T) {
-	env := stepEnv([]string{"PATH=/bin", "REDIS_URL=redis://other/0", "REDIS_HOST=h", "WORKBOOK_REDIS=container", "REDIS_READ_TIMEOUT=2s"}, "redis://127.0.0.1:7000/0")
+	env := stepEnv([]string{"PATH=/bin", "REDIS_URL=redis://other/0", "REDIS_HOST=h", "WORKBOOK_REDIS=container", "REDIS_READ_TIMEOUT=2s"}, "redis://127.0.0.1:7000/0", "")
 	want := []string{"PATH=/bin", "REDIS_READ_TIMEOUT=2s", "REDIS_URL=redis://127.0.0.1:7000/0", "WORKBOOK_REDIS=url"}
 	if !reflect.DeepEqual(env, want) {
 		t.Fatalf("got %q", env)
+	}
+	// A step that starts its own throwaway server starts the session's kind.
+	env = stepEnv([]string{"WORKBOOK_REDIS=container"}, "redis://127.0.0.1:7000/0", "embedded")
+	if want := []string{"REDIS_URL=redis://127.0.0.1:7000/0", "WORKBOOK_REDIS=embedded"}; !reflect.DeepEqual(env, want) {
+		t.Fatalf("got %q", env)
+	}
+}
+
+// REDIS_DB in .env reaches the step's program inside the runner as it does
+// with make step-N: in the URL the runner hands over (REDIS_URL wins over
+// REDIS_DB, so the database must be in it).
+func TestStepURLCarriesTheLearnersDatabase(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".env"), []byte("REDIS_DB=1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	t.Setenv("REDIS_URL", "")
+	t.Setenv("REDIS_HOST", "")
+	os.Unsetenv("REDIS_DB")
+	var out bytes.Buffer
+	a := &app{ui: &ui{w: &termWriter{out: &out}}}
+	srv := &provision.Server{URL: "redis://127.0.0.1:7000/0"}
+	if got := a.stepURL(srv); got != "redis://127.0.0.1:7000/1" {
+		t.Fatalf("stepURL = %q, want database 1 from .env", got)
+	}
+	if !strings.Contains(out.String(), "REDIS_DB=1") {
+		t.Fatalf("the runner should say why: %q", out.String())
+	}
+	t.Setenv("REDIS_DB", "2") // the environment wins over .env, as for make step-2
+	if got := a.stepURL(srv); got != "redis://127.0.0.1:7000/2" {
+		t.Fatalf("stepURL = %q, want database 2 from the environment", got)
+	}
+	t.Setenv("REDIS_URL", "redis://127.0.0.1:7000/3") // the learner's own server: as they wrote it
+	if got := a.stepURL(srv); got != srv.URL {
+		t.Fatalf("stepURL = %q with an explicit server", got)
+	}
+}
+
+// go test's framing lines go; a test's own lines that start with "--- "
+// (a diff's header, a section title) stay.
+func TestMessageKeepsTheTestsOwnDashLines(t *testing.T) {
+	tr := &testResult{Name: "TestOutput", Output: []string{
+		"=== RUN   TestOutput",
+		"    golden.go:30: step 4's output differs:",
+		"        --- expected",
+		"        +++ actual",
+		"        - --- Encodings ---",
+		"--- FAIL: TestOutput (0.01s)",
+	}}
+	got := strings.Join(tr.message(10), "\n")
+	for _, want := range []string{"--- expected", "+++ actual", "- --- Encodings ---"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in %q", want, got)
+		}
+	}
+	if strings.Contains(got, "FAIL: TestOutput") || strings.Contains(got, "=== RUN") {
+		t.Errorf("go test's framing kept: %q", got)
+	}
+}
+
+const exerciseJSON = `{"Action":"run","Package":"github.com/redis-go-workbook/workbook/steps/04-x","Test":"TestOutput"}
+{"Action":"pass","Package":"github.com/redis-go-workbook/workbook/steps/04-x","Test":"TestOutput"}
+{"Action":"run","Package":"github.com/redis-go-workbook/workbook/steps/04-x","Test":"TestExerciseRank"}
+{"Action":"output","Package":"github.com/redis-go-workbook/workbook/steps/04-x","Test":"TestExerciseRank","Output":"    exercise_test.go:12: Rank(\"ana\") = 2, want 0 (ranks count from 0 at the top: ZREVRANK, not ZRANK)\n"}
+{"Action":"fail","Package":"github.com/redis-go-workbook/workbook/steps/04-x","Test":"TestExerciseRank"}
+{"Action":"fail","Package":"github.com/redis-go-workbook/workbook/steps/04-x"}
+{"Action":"run","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub","Test":"TestSub"}
+{"Action":"output","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub","Test":"TestSub","Output":"    sub_test.go:3: skipped: the server lacks JSON\n"}
+{"Action":"skip","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub","Test":"TestSub"}
+{"Action":"run","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub","Test":"TestSub2"}
+{"Action":"output","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub","Test":"TestSub2","Output":"    sub_test.go:3: skipped: the server lacks JSON\n"}
+{"Action":"skip","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub","Test":"TestSub2"}
+{"Action":"pass","Package":"github.com/redis-go-workbook/workbook/steps/04-x/sub"}
+`
+
+// The lesson's checks and the exercise's are counted apart, over every
+// package of the step; the step is done only when the exercise passes; a
+// lesson mostly skipped is "partly checked", with its reason once.
+func TestChecksTellLessonFromExercise(t *testing.T) {
+	coll := newCollector()
+	coll.read(strings.NewReader(exerciseJSON))
+	step := workbook.Step{Number: 4, Slug: "04-x", Title: "X", Hints: []string{"h"}, Exercise: &workbook.Exercise{Task: "rank", Hints: []string{"gentle", "explicit"}}}
+	c := &stepChecks{step: step, want: 2}
+	c.add(coll.pkgs[modulePath+"/steps/04-x/sub"])
+	c.add(coll.pkgs[modulePath+"/steps/04-x"])
+	if c.pkgs[0].Package != modulePath+"/steps/04-x" {
+		t.Fatalf("the top package comes first: %q", c.pkgs[0].Package)
+	}
+	if !c.lessonOK() {
+		t.Fatal("the lesson's checks passed (the package failed only because of the exercise)")
+	}
+	if c.exerciseOK() || c.done() {
+		t.Fatal("a failing exercise: the step is not done")
+	}
+	if c.partly() != "the server lacks JSON" {
+		t.Fatalf("1 passed, 2 skipped: partly checked, got %q", c.partly())
+	}
+	var out bytes.Buffer
+	a := &app{ui: &ui{w: &termWriter{out: &out}}, root: t.TempDir()}
+	a.printChecks(c, false)
+	got := out.String()
+	for _, want := range []string{
+		"Lesson · steps/04-x\n", "Lesson · steps/04-x/sub", "✓ TestOutput",
+		"only partly checked on this server: 1 passed, 2 skipped",
+		"Exercise · steps/04-x/exercise.go", "✗ TestExerciseRank", "ZREVRANK, not ZRANK",
+		"the exercise is not done yet: 0 of 1 passed", "step 4 is not done yet: its exercise does not pass",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if n := strings.Count(got, "the server lacks JSON"); n != 1 {
+		t.Errorf("the skip reason is said %d times, want once:\n%s", n, got)
+	}
+	if strings.Count(got, "TestExerciseRank") != 1 {
+		t.Errorf("the exercise test is listed under the lesson too:\n%s", got)
 	}
 }
 
@@ -244,5 +366,23 @@ func TestFailedStepGetsTheCatalogueRow(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "hint: look at the key names") {
 		t.Fatalf("want the hint:\n%s", out.String())
+	}
+}
+
+// check all prints the steps in order, whatever order their packages end in.
+func TestChecksArePrintedInStepOrder(t *testing.T) {
+	steps := []workbook.Step{{Number: 1}, {Number: 2}, {Number: 3}}
+	results := map[int]*stepChecks{}
+	for _, s := range steps {
+		results[s.Number] = &stepChecks{step: s, want: 1}
+	}
+	var got []int
+	o := &inOrder{steps: steps, results: results, print: func(c *stepChecks, _ int) { got = append(got, c.step.Number) }}
+	for _, n := range []int{3, 1, 2} {
+		results[n].add(&pkgResult{Package: "p", Action: "pass"})
+		o.flush()
+	}
+	if !reflect.DeepEqual(got, []int{1, 2, 3}) {
+		t.Fatalf("printed in the order %v, want 1 2 3", got)
 	}
 }

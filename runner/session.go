@@ -12,9 +12,8 @@ import (
 // session is the interactive notebook: one step on screen at a time, and
 // single keys to act on it.
 type session struct {
-	a    *app
-	cur  workbook.Step
-	hint int // how many of the step's hints were shown
+	a   *app
+	cur workbook.Step
 	// What was done to the current step since it was opened: Enter does
 	// the next of run → check → next step.
 	ran, checked, passed bool
@@ -23,9 +22,10 @@ type session struct {
 const helpText = `Keys
   Enter        do the next thing: run the step, then check it, then go to the next step
   r            run the step's program again (its output is compared with the expected output)
-  c            run the step's checks (its tests)
+  c            run the step's checks (the lesson's tests and the exercise's)
+  w            watch the exercise: re-run its tests on every save, until they pass
   n  →         next step            p  ←   previous step
-  h            a hint (again for the next one)
+  h            a hint (again for the next one; the exercise's when it has one)
   g  or 1–9    go to step N (type the number, then Enter)
   v            view the chapter again
   l            list the steps with your progress
@@ -93,7 +93,9 @@ func (a *app) interactive(ctx context.Context, start int) int {
 		case "p", "left":
 			pending = s.move(-1)
 		case "h":
-			s.showHint()
+			a.hint(s.cur)
+		case "w":
+			pending = s.watch(ctx)
 		case "v":
 			u.println(u.rule(a.stepTitle(s.cur)))
 			pending = s.chapter()
@@ -122,12 +124,12 @@ func (a *app) interactive(ctx context.Context, start int) int {
 // open shows a step: its title and chapter. It returns a key pressed while
 // reading the chapter, if that key was an action.
 func (s *session) open(st workbook.Step) key {
-	s.cur, s.hint = st, 0
+	s.cur = st
 	s.ran, s.checked, s.passed = false, false, false
 	s.a.prog.Current = st.Number
 	s.a.save()
 	title := s.a.stepTitle(st)
-	if s.a.prog.Step(st.Number).Done() {
+	if s.a.prog.Step(st.Number).Done(st) {
 		title += " · ✓ done"
 	}
 	s.a.ui.println(s.a.ui.rule(title))
@@ -186,7 +188,11 @@ func (s *session) check(ctx context.Context) {
 		return
 	}
 	if !s.passed {
-		u.println(u.dim("Fix the code, then press c to check again (h for a hint)."))
+		if s.cur.Exercise != nil {
+			u.println(u.dim("Fix the code, then press c to check again; w re-checks the exercise on every save (h for a hint)."))
+		} else {
+			u.println(u.dim("Fix the code, then press c to check again (h for a hint)."))
+		}
 		return
 	}
 	if nxt, ok := s.a.after(s.cur.Number); ok {
@@ -196,16 +202,19 @@ func (s *session) check(ctx context.Context) {
 	}
 }
 
-func (s *session) showHint() {
+// watch is the w key: watch mode on the current step; once the exercise
+// passes, Enter (or n) goes on to the next step.
+func (s *session) watch(ctx context.Context) key {
 	u := s.a.ui
-	hints := s.cur.Hints
-	if len(hints) == 0 {
-		u.println("This step has no hints; the chapter's \"What goes wrong\" section may help, or press d for the doctor.")
-		return
+	passed, quit := s.a.watch(ctx, s.cur)
+	if !passed || quit {
+		return ""
 	}
-	i := s.hint % len(hints)
-	s.hint++
-	u.printf("%s %s\n", u.yellow(fmt.Sprintf("hint %d/%d:", i+1, len(hints))), hints[i])
+	s.ran, s.checked, s.passed = true, true, s.a.prog.Step(s.cur.Number).Done(s.cur)
+	if nxt, ok := s.a.after(s.cur.Number); ok {
+		u.printf("Enter or n: step %d · %s\n", nxt.Number, nxt.Title)
+	}
+	return ""
 }
 
 // jump reads a step number (Enter confirms, Esc cancels).
@@ -313,8 +322,8 @@ func (s *session) prompt() {
 		enter = "next step"
 	}
 	bar := fitBar(u,
-		fmt.Sprintf("Step %d · Enter: %s · r run · c check · n next · p prev · h hint · g go to · v view · l list · d doctor · ? keys · q quit", s.cur.Number, enter),
-		fmt.Sprintf("Step %d · Enter: %s · r c n p h g v l d ? q", s.cur.Number, enter))
+		fmt.Sprintf("Step %d · Enter: %s · r run · c check · w watch · n next · p prev · h hint · g go to · v view · l list · d doctor · ? keys · q quit", s.cur.Number, enter),
+		fmt.Sprintf("Step %d · Enter: %s · r c w n p h g v l d ? q", s.cur.Number, enter))
 	u.printf("%s ", u.paint(cRev, bar))
 }
 

@@ -135,6 +135,9 @@ func (t *termWriter) Write(p []byte) (int, error) {
 // unechoed, and Ctrl-C arrives as a key instead of killing the runner with
 // a container still running) and starts reading keys.
 func (u *ui) startKeys() error {
+	if u.keys != nil {
+		return nil // already reading keys
+	}
 	st, err := term.MakeRaw(u.stdinFd)
 	if err != nil {
 		return err
@@ -150,6 +153,9 @@ func (u *ui) startKeys() error {
 
 // restore gives the terminal back as it was. Safe to call more than once.
 func (u *ui) restore() {
+	if u.tty {
+		u.printf("\x1b[?7h") // auto-wrap back on, should a chapter have been cut short
+	}
 	if u.raw != nil {
 		_ = term.Restore(u.stdinFd, u.raw)
 		u.raw = nil

@@ -6,10 +6,20 @@
 //	<!-- output: 5 -->
 //	<!-- /output -->
 //
-// and Sync fills each region from the source (a whole file, or one
+// and Sync fills each region from the source (a whole file; one
 // declaration by name: a function, a type, a method as Type.Method, a var or
-// const) or from the step's golden output. A test fails when a chapter and
-// its sources have drifted apart; `make docs` brings them back together.
+// const; or a snippet, "path#snippet:NAME", the lines between
+// "// docs:start NAME" and "// docs:end NAME" inside a function) or from the
+// step's golden output. Every Go block of a chapter comes from such a
+// region. A failure a chapter shows ("see it fail") comes from a real run:
+//
+//	<!-- fails: steps/08-rate-limit/ratelimit_test.go#TestX | assert.EqualValues(t, 128, n) => assert.EqualValues(t, 100, n) -->
+//	<!-- /fails -->
+//
+// runs TestX with the test file changed as written (through go test's
+// -overlay, so nothing on disk changes), expects it to fail, and shows what
+// go test printed. A test fails when a chapter and its sources have drifted
+// apart; `make docs` brings them back together.
 package docs
 
 import (
@@ -29,9 +39,42 @@ import (
 
 var region = regexp.MustCompile(`(?s)<!-- (code|output): ([^ ]+) -->\n.*?<!-- /(code|output) -->`)
 
-// Render returns the chapter text with every marked region filled in.
-func Render(root, chapter string) (string, error) {
-	var firstErr error
+// stepTable is the README's list of steps, written from the manifest:
+//
+//	<!-- steps: lessons -->   (or bonus)
+//	<!-- /steps -->
+var stepTable = regexp.MustCompile(`(?s)<!-- steps: (lessons|bonus) -->\n.*?<!-- /steps -->`)
+
+// Table is the README's table of the lessons (bonus false) or the bonus
+// steps: number, title linking the chapter, what the step teaches.
+func Table(bonus bool) string {
+	var b strings.Builder
+	if bonus {
+		b.WriteString("| | Step | You see |\n|---|---|---|\n")
+	} else {
+		b.WriteString("| | Step | You learn |\n|---|---|---|\n")
+	}
+	for _, s := range workbook.Steps() {
+		if s.Bonus == bonus {
+			fmt.Fprintf(&b, "| %d | [%s](%s) | %s |\n", s.Number, s.Title, s.Chapter(), s.Teaches)
+		}
+	}
+	return b.String()
+}
+
+// Render returns the chapter text with every marked region filled in; a
+// "see it fail" block is only checked (RenderAll runs it).
+func Render(root, chapter string) (string, error) { return render(root, chapter, false) }
+
+// RenderAll is Render that also runs every "see it fail" block's test.
+func RenderAll(root, chapter string) (string, error) { return render(root, chapter, true) }
+
+func render(root, chapter string, runFailures bool) (string, error) {
+	chapter, firstErr := renderFailures(root, chapter, runFailures)
+	chapter = stepTable.ReplaceAllStringFunc(chapter, func(m string) string {
+		which := stepTable.FindStringSubmatch(m)[1]
+		return "<!-- steps: " + which + " -->\n" + Table(which == "bonus") + "<!-- /steps -->"
+	})
 	out := region.ReplaceAllStringFunc(chapter, func(m string) string {
 		sub := region.FindStringSubmatch(m)
 		kind, ref, closing := sub[1], sub[2], sub[3]
@@ -82,6 +125,9 @@ func Code(root, ref string) (string, error) {
 	}
 	if name == "" {
 		return string(src), nil
+	}
+	if snippet, ok := strings.CutPrefix(name, "snippet:"); ok {
+		return Snippet(string(src), path, snippet)
 	}
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, path, src, parser.ParseComments)
@@ -158,9 +204,11 @@ func declDoc(decl ast.Decl) *ast.CommentGroup {
 	return nil
 }
 
-// Chapters lists the chapter files under root/docs.
+// Chapters lists the files Sync keeps up to date: the chapters under
+// root/docs, and the README (its tables of steps).
 func Chapters(root string) ([]string, error) {
-	return filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	paths, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	return append(paths, filepath.Join(root, "README.md")), err
 }
 
 // Sync rewrites the chapters whose regions are out of date (all of them, or
@@ -185,7 +233,7 @@ func Sync(root string, only ...string) ([]string, error) {
 		if err != nil {
 			return changed, err
 		}
-		out, err := Render(root, string(b))
+		out, err := RenderAll(root, string(b))
 		if err != nil {
 			return changed, fmt.Errorf("%s: %w", p, err)
 		}
@@ -197,4 +245,64 @@ func Sync(root string, only ...string) ([]string, error) {
 		}
 	}
 	return changed, nil
+}
+
+// Snippet returns the lines between "// docs:start name" and
+// "// docs:end name" in src, without the indentation they share.
+func Snippet(src, path, name string) (string, error) {
+	lines := strings.Split(src, "\n")
+	start, end := -1, -1
+	for i, l := range lines {
+		switch strings.TrimSpace(l) {
+		case "// docs:start " + name:
+			start = i + 1
+		case "// docs:end " + name:
+			end = i
+		}
+	}
+	if start < 0 || end < start {
+		return "", fmt.Errorf("code: no snippet %q in %s (mark it with // docs:start %s and // docs:end %s)", name, path, name, name)
+	}
+	body := lines[start:end]
+	indent, first := "", true
+	for _, l := range body {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		lead := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+		if first {
+			indent, first = lead, false
+			continue
+		}
+		for !strings.HasPrefix(lead, indent) {
+			indent = indent[:len(indent)-1]
+		}
+	}
+	for i, l := range body {
+		body[i] = strings.TrimPrefix(l, indent)
+	}
+	return strings.Join(body, "\n"), nil
+}
+
+// GoBlocksOutsideRegions lists the first line of every Go code block of a
+// chapter that no code region fills: a block typed by hand, which nothing
+// keeps true.
+func GoBlocksOutsideRegions(chapter string) []string {
+	var out []string
+	inRegion, inFence := false, false
+	for i, l := range strings.Split(chapter, "\n") {
+		t := strings.TrimSpace(l)
+		switch {
+		case strings.HasPrefix(t, "<!-- code: "):
+			inRegion = true
+		case t == "<!-- /code -->":
+			inRegion = false
+		case strings.HasPrefix(t, "```"):
+			if !inFence && strings.HasPrefix(t, "```go") && !inRegion {
+				out = append(out, fmt.Sprintf("line %d", i+1))
+			}
+			inFence = !inFence
+		}
+	}
+	return out
 }

@@ -32,6 +32,6 @@ func AssertOutput(t testing.TB, stepNumber int, got string) {
 		t.Fatal(err)
 	}
 	if diff := step.Compare(want, got); diff != "" {
-		t.Errorf("step %d's output differs from %s (after normalising what varies):\n%s\nIf the change is intended, run `make golden` and review the diff.", stepNumber, step.Golden(), diff)
+		t.Errorf("step %d's output differs from %s (after normalising what varies; - expected, + this run):\n%s\nIf you changed the step's code, the - lines are what it printed as shipped: `git diff %s` shows your changes. (Maintainers who mean the change re-record it with UPDATE_GOLDEN=1.)", stepNumber, step.Golden(), diff, step.Dir())
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // EnvUpdateGolden, when set to 1, makes golden checks rewrite the expected
-// output instead of comparing (`make golden`).
+// output instead of comparing (a maintainer's `make golden`).
 const EnvUpdateGolden = "UPDATE_GOLDEN"
 
 // Compare normalises want and got with the step's rules and returns a
@@ -34,7 +34,7 @@ func (s Step) Compare(want, got string) string {
 func (s Step) ReadGolden(root string) (string, error) {
 	b, err := os.ReadFile(filepath.Join(root, s.Golden()))
 	if err != nil {
-		return "", fmt.Errorf("no expected output for step %d: %w (run `make golden`)", s.Number, err)
+		return "", fmt.Errorf("no expected output for step %d: %w (it ships with the workbook: `git checkout -- %s` brings it back)", s.Number, err, s.Golden())
 	}
 	return string(b), nil
 }

@@ -20,15 +20,29 @@ const ProgressFile = ".workbook/progress.json"
 
 // StepProgress is what the learner has done with one step.
 type StepProgress struct {
-	Ran     bool      `json:"ran,omitempty"`     // the program ran to the end
-	Matched bool      `json:"matched,omitempty"` // and printed the expected output
-	Checked bool      `json:"checked,omitempty"` // its checks (tests) were run
-	Passed  bool      `json:"passed,omitempty"`  // and all of them passed
-	At      time.Time `json:"at,omitempty"`      // last change
+	Ran     bool `json:"ran,omitempty"`     // the program ran to the end
+	Matched bool `json:"matched,omitempty"` // and printed the expected output
+	Checked bool `json:"checked,omitempty"` // the lesson's checks (tests) were run
+	Passed  bool `json:"passed,omitempty"`  // and none of them failed
+	// Partly says why most of the lesson's checks were skipped on the server
+	// they ran on (it lacks JSON, say): passed, but only partly checked.
+	Partly string `json:"partly,omitempty"`
+	// The exercise's checks (its TestExercise tests) were run, and passed.
+	ExerciseChecked bool `json:"exercise_checked,omitempty"`
+	ExercisePassed  bool `json:"exercise_passed,omitempty"`
+	// Hints is how many of the exercise's hints were shown; SolutionAsked how
+	// many times its solution was asked for.
+	Hints         int       `json:"hints,omitempty"`
+	SolutionAsked int       `json:"solution_asked,omitempty"`
+	CheckedAt     time.Time `json:"checked_at,omitempty"` // last check
+	At            time.Time `json:"at,omitempty"`         // last change
 }
 
-// Done means the step's checks passed: that is what moving on requires.
-func (p StepProgress) Done() bool { return p.Passed }
+// Done means the lesson's checks passed and, when the step has an exercise,
+// so did the exercise's: that is what moving on requires.
+func (p StepProgress) Done(s Step) bool {
+	return p.Passed && (s.Exercise == nil || p.ExercisePassed)
+}
 
 // Progress is the whole saved state.
 type Progress struct {
@@ -36,23 +50,31 @@ type Progress struct {
 	Current int                   `json:"current,omitempty"`
 	Steps   map[int]*StepProgress `json:"steps,omitempty"`
 
-	path string
+	path      string
+	createDir bool // the default folder may be created; a chosen one must exist
 }
 
 // ProgressPath is the file LoadProgress reads: WORKBOOK_PROGRESS, or
-// .workbook/progress.json under root.
-func ProgressPath(root string) string {
-	if p := os.Getenv(EnvProgress); p != "" {
-		return p
+// .workbook/progress.json under root. A WORKBOOK_PROGRESS in a folder that
+// does not exist is an error: a typo must not scatter progress files.
+func ProgressPath(root string) (string, error) {
+	p := os.Getenv(EnvProgress)
+	if p == "" {
+		return filepath.Join(root, ProgressFile), nil
 	}
-	return filepath.Join(root, ProgressFile)
+	dir := filepath.Dir(p)
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return "", fmt.Errorf("%s=%s: the folder %s does not exist (create it, or fix the path)", EnvProgress, p, dir)
+	}
+	return p, nil
 }
 
 // LoadProgress reads the saved progress. A missing file is a fresh start. A
 // damaged one is reported, so the caller can say so and start afresh rather
 // than crash: progress is a convenience, never a reason to stop.
 func LoadProgress(path string) (*Progress, error) {
-	p := &Progress{Steps: map[int]*StepProgress{}, path: path}
+	createDir := filepath.Base(filepath.Dir(path)) == filepath.Dir(ProgressFile)
+	p := &Progress{Steps: map[int]*StepProgress{}, path: path, createDir: createDir}
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return p, nil
@@ -61,13 +83,13 @@ func LoadProgress(path string) (*Progress, error) {
 		return p, err
 	}
 	if err := json.Unmarshal(b, p); err != nil {
-		fresh := &Progress{Steps: map[int]*StepProgress{}, path: path}
+		fresh := &Progress{Steps: map[int]*StepProgress{}, path: path, createDir: createDir}
 		return fresh, fmt.Errorf("%s is damaged (%v): starting afresh; `reset` rewrites it", path, err)
 	}
 	if p.Steps == nil {
 		p.Steps = map[int]*StepProgress{}
 	}
-	p.path = path
+	p.path, p.createDir = path, createDir
 	return p, nil
 }
 
@@ -110,7 +132,7 @@ func (p *Progress) Reset(n int) {
 // or 0 when all have.
 func (p *Progress) FirstUnfinished(steps []Step) int {
 	for _, s := range steps {
-		if !p.Step(s.Number).Done() {
+		if !p.Step(s.Number).Done(s) {
 			return s.Number
 		}
 	}
@@ -140,8 +162,10 @@ func (p *Progress) Save() error {
 	if p.path == "" {
 		return errors.New("progress has no file to save to")
 	}
-	if err := os.MkdirAll(filepath.Dir(p.path), 0o755); err != nil {
-		return err
+	if p.createDir {
+		if err := os.MkdirAll(filepath.Dir(p.path), 0o755); err != nil {
+			return err
+		}
 	}
 	b, err := json.MarshalIndent(p, "", "  ")
 	if err != nil {

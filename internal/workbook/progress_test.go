@@ -11,8 +11,10 @@ func testSteps() []Step {
 	return []Step{{Number: 1, Slug: "01-a"}, {Number: 2, Slug: "02-b"}, {Number: 3, Slug: "03-c"}}
 }
 
+var plain, withExercise = Step{Number: 1}, Step{Number: 1, Exercise: &Exercise{Task: "t"}}
+
 func TestProgressSurvivesASaveAndLoad(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", "progress.json")
+	path := filepath.Join(t.TempDir(), ".workbook", "progress.json")
 	p, err := LoadProgress(path)
 	if err != nil {
 		t.Fatalf("a missing file is a fresh start, got %v", err)
@@ -30,7 +32,7 @@ func TestProgressSurvivesASaveAndLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !q.Step(1).Done() || q.Step(2).Done() {
+	if !q.Step(1).Done(plain) || q.Step(2).Done(plain) {
 		t.Fatalf("loaded %+v %+v", q.Step(1), q.Step(2))
 	}
 	if got := q.Resume(testSteps()); got != 2 {
@@ -48,7 +50,7 @@ func TestProgressResetOneOrAll(t *testing.T) {
 	}
 	p.Current = 2
 	p.Reset(2)
-	if p.Step(2).Done() || !p.Step(1).Done() || p.Current != 0 {
+	if p.Step(2).Done(plain) || !p.Step(1).Done(plain) || p.Current != 0 {
 		t.Fatalf("after reset 2: %+v current %d", p.Steps, p.Current)
 	}
 	if got := p.FirstUnfinished(testSteps()); got != 2 {
@@ -88,12 +90,50 @@ func TestDamagedProgressIsReportedAndReplaced(t *testing.T) {
 }
 
 func TestProgressPathHonoursTheEnvironment(t *testing.T) {
-	t.Setenv(EnvProgress, "/tmp/elsewhere.json")
-	if got := ProgressPath("/repo"); got != "/tmp/elsewhere.json" {
-		t.Fatal(got)
+	dir := t.TempDir()
+	t.Setenv(EnvProgress, filepath.Join(dir, "elsewhere.json"))
+	if got, err := ProgressPath("/repo"); err != nil || got != filepath.Join(dir, "elsewhere.json") {
+		t.Fatal(got, err)
 	}
 	t.Setenv(EnvProgress, "")
-	if got := ProgressPath("/repo"); got != filepath.Join("/repo", ".workbook", "progress.json") {
-		t.Fatal(got)
+	if got, err := ProgressPath("/repo"); err != nil || got != filepath.Join("/repo", ".workbook", "progress.json") {
+		t.Fatal(got, err)
+	}
+}
+
+// A WORKBOOK_PROGRESS in a folder that does not exist is a typo to report,
+// not a folder to create.
+func TestProgressInAMissingFolderIsAnError(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-folder", "p.json")
+	t.Setenv(EnvProgress, missing)
+	_, err := ProgressPath("/repo")
+	if err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Fatalf("want an error naming the missing folder, got %v", err)
+	}
+	p, _ := LoadProgress(missing)
+	if err := p.Save(); err == nil {
+		t.Fatal("Save created the missing folder of a chosen progress file")
+	}
+	if _, err := os.Stat(filepath.Dir(missing)); err == nil {
+		t.Fatal("the missing folder was created")
+	}
+}
+
+// A step with an exercise is done only when the exercise passed too.
+func TestDoneNeedsTheExercise(t *testing.T) {
+	lessonOnly := StepProgress{Checked: true, Passed: true}
+	if !lessonOnly.Done(plain) {
+		t.Fatal("a step without an exercise is done when its checks pass")
+	}
+	if lessonOnly.Done(withExercise) {
+		t.Fatal("a step whose exercise was not passed counts as done")
+	}
+	both := StepProgress{Checked: true, Passed: true, ExerciseChecked: true, ExercisePassed: true}
+	if !both.Done(withExercise) {
+		t.Fatal("lesson and exercise passed: done")
+	}
+	exerciseOnly := StepProgress{ExerciseChecked: true, ExercisePassed: true}
+	if exerciseOnly.Done(withExercise) {
+		t.Fatal("an exercise alone does not make a step done")
 	}
 }
