@@ -122,6 +122,8 @@ func TestManifestMatchesTheTree(t *testing.T) {
 		}
 	}
 	stray("steps", dirs)
+	// Beside the chapters, docs/ holds the pages that are not a step's.
+	chapters["instructors.md"] = true
 	stray("docs", chapters)
 }
 
