@@ -77,15 +77,10 @@ var readCmds = map[string]bool{
 	"GEOPOS": true, "GEODIST": true, "GEOSEARCH": true, "GETBIT": true, "BITCOUNT": true,
 }
 
-func (s *Server) countReads(c *server.Peer, st connState, cmd string, args []string) {
-	if !readCmds[cmd] || len(args) == 0 || st.inTx || (s.password != "" && !st.authenticated) {
-		return
-	}
-	s.m.Lock()
-	x := &call{s: s, db: st.db}
-	found := asInt(x.do("EXISTS", args[0])) == 1
-	s.m.Unlock()
-	s.hit(found)
+// countRead counts a keyspace hit or miss for a read command on key.
+func (s *Server) countRead(db int, key string) {
+	x := &call{s: s, db: db}
+	s.hit(asInt(x.do("EXISTS", key)) == 1)
 }
 
 // ---- slow log ----
@@ -889,11 +884,7 @@ func cmdClient(x *call) {
 		var lines []line
 		s.mu.Lock()
 		for p, cl := range s.clients {
-			db := x.db
-			if p != x.c {
-				db = s.state(p).db
-			}
-			lines = append(lines, line{cl.id, s.clientLine(p, cl, db)})
+			lines = append(lines, line{cl.id, s.clientLine(p, cl, cl.db)})
 		}
 		s.mu.Unlock()
 		sort.Slice(lines, func(i, j int) bool { return lines[i].id < lines[j].id })
@@ -1052,8 +1043,10 @@ func cmdHello(x *call) {
 			x.c.WriteError("WRONGPASS invalid username-password pair or user is disabled.")
 			return
 		}
-		x.s.setAuthenticated(x.c)
-	} else if x.s.password != "" && !x.s.state(x.c).authenticated {
+		if x.conn != nil {
+			x.conn.authenticate()
+		}
+	} else if x.s.password != "" && x.conn != nil && !x.conn.authed {
 		x.c.WriteError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
@@ -1363,6 +1356,9 @@ func serverCommands() map[string]command {
 		"BGSAVE":       {arity: -1, run: cmdNoPersistence},
 		"BGREWRITEAOF": {arity: 1, run: cmdNoPersistence},
 		"SCAN":         {arity: -2, run: cmdScan},
+		"XAUTOCLAIM": {arity: -6, run: cmdXAutoClaim, pass: func(args []string) bool {
+			return len(args) < 5 || !strings.HasPrefix(args[4], "(")
+		}},
 		"SET": {arity: -3, run: cmdStringGuard, pass: func(args []string) bool {
 			for _, a := range args[min(2, len(args)):] {
 				if strings.EqualFold(a, "GET") {

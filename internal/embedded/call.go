@@ -1,0 +1,218 @@
+package embedded
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"github.com/alicebob/miniredis/v2/server"
+)
+
+// How the workbook's commands reach miniredis's data.
+//
+// A workbook command never touches miniredis's data structures: it reads
+// and writes keys by dispatching plain Redis commands (GET, SET ... KEEPTTL,
+// HSETEX ...) to miniredis on an internal peer, and reads their replies.
+// Keys stay ordinary miniredis keys, so DEL, EXPIRE, RENAME, WATCH, FLUSHDB,
+// SCAN and DBSIZE see them. The execution lock the connection layer holds
+// (conn.go) makes the whole command atomic.
+//
+// An internal peer carries a miniredis connection state (Peer.Ctx, which
+// miniredis creates and the server only passes around, never reads):
+//
+//   - for a client's command, one state per database, made once by
+//     dispatching AUTH and SELECT to a fresh peer (dbCtx);
+//   - inside a Lua script, the state of the script's own peer, which
+//     miniredis marked as nested: miniredis's lock is already held by the
+//     script, and a nested state is what tells miniredis not to take it a
+//     second time.
+//
+// The pre-hook (hook below) lets every command of the connection layer's
+// peers and of internal peers through; a peer it does not know is a Lua
+// script's redis.call, whose workbook commands it answers itself.
+
+// internalPeer is a reusable peer whose replies land in a buffer.
+type internalPeer struct {
+	peer *server.Peer
+	buf  bytes.Buffer
+	w    *bufio.Writer
+}
+
+// internalRaw dispatches args to miniredis with the connection state ctx
+// (nil: a fresh one) and returns the reply bytes and the state afterwards.
+func (s *Server) internalRaw(ctx any, resp3 bool, args []string) ([]byte, any) {
+	s.peersMu.Lock()
+	var ip *internalPeer
+	if n := len(s.freePeers); n > 0 {
+		ip = s.freePeers[n-1]
+		s.freePeers = s.freePeers[:n-1]
+	}
+	s.peersMu.Unlock()
+	if ip == nil {
+		ip = &internalPeer{}
+		ip.w = bufio.NewWriter(&ip.buf)
+		ip.peer = server.NewPeer(ip.w)
+		s.own.Store(ip.peer, true)
+	}
+	ip.peer.Ctx = ctx
+	ip.peer.Resp3 = resp3
+	ip.peer.SwitchResp3 = nil
+	s.srv.Dispatch(ip.peer, args)
+	ip.w.Flush()
+	out := bytes.Clone(ip.buf.Bytes())
+	ctx = ip.peer.Ctx
+	ip.buf.Reset()
+	ip.peer.Ctx = nil
+	s.peersMu.Lock()
+	s.freePeers = append(s.freePeers, ip)
+	s.peersMu.Unlock()
+	return out, ctx
+}
+
+// dbCtx is an authenticated miniredis connection state with database db
+// selected, for the workbook's own reads and writes.
+func (s *Server) dbCtx(db int) any {
+	s.peersMu.Lock()
+	ctx, ok := s.dbCtxs[db]
+	s.peersMu.Unlock()
+	if ok {
+		return ctx
+	}
+	if s.password != "" {
+		_, ctx = s.internalRaw(nil, false, []string{"AUTH", s.password})
+	}
+	_, ctx = s.internalRaw(ctx, false, []string{"SELECT", strconv.Itoa(db)})
+	s.peersMu.Lock()
+	s.dbCtxs[db] = ctx
+	s.peersMu.Unlock()
+	return ctx
+}
+
+// hook is miniredis's pre-hook: it sees every command dispatched to
+// miniredis. The connection layer's peers and internal peers pass; a peer
+// it does not know belongs to a Lua script (redis.call), and the workbook's
+// commands are answered here for it. The script runs under the execution
+// lock, taken by the client's EVAL, and miniredis's own lock, taken by
+// miniredis for the script: the command runs directly, and its own reads
+// and writes use the script's (nested) state, so that neither lock is taken
+// a second time.
+func (s *Server) hook(p *server.Peer, cmd string, args ...string) bool {
+	spec, mine := s.cmds[cmd]
+	if !mine {
+		return false
+	}
+	if _, ok := s.own.Load(p); ok {
+		return false
+	}
+	if spec.pass != nil && spec.pass(args) {
+		return false
+	}
+	if spec.connection {
+		p.WriteError("ERR This Redis command is not allowed from script")
+		return true
+	}
+	if !spec.arityOK(len(args)) {
+		p.WriteError(errWrongArgs(cmd))
+		return true
+	}
+	db := 0
+	if c := s.scriptConn(); c != nil {
+		db = c.db
+	}
+	x := &call{s: s, c: p, db: db, cmd: cmd, args: args, ctx: p.Ctx}
+	defer func() {
+		if r := recover(); r != nil {
+			s.logPanic(cmd, r, debug.Stack())
+			p.WriteError(fmt.Sprintf("ERR the embedded server failed running '%s' (%v)", strings.ToLower(cmd), r))
+		}
+	}()
+	spec.run(x)
+	return true
+}
+
+// call is one execution of a workbook command. It always runs under the
+// execution lock.
+type call struct {
+	s    *Server
+	c    *server.Peer // replies go here
+	db   int
+	cmd  string // upper case
+	args []string
+	conn *conn // the client's connection; nil inside a Lua script
+	ctx  any   // the miniredis state its reads and writes use (nil: dbCtx(db))
+}
+
+// raw runs a plain Redis command on miniredis and returns its reply bytes,
+// in RESP3 when resp3 is set.
+func (x *call) raw(resp3 bool, args ...string) []byte {
+	if x.ctx == nil {
+		x.ctx = x.s.dbCtx(x.db)
+	}
+	out, _ := x.s.internalRaw(x.ctx, resp3, args)
+	return out
+}
+
+// do runs a plain Redis command on miniredis and parses its (RESP2) reply:
+// nil, int, []byte, server.Simple, []any, or an error reply as error.
+func (x *call) do(args ...string) any {
+	r, err := server.ParseReply(bufio.NewReader(bytes.NewReader(x.raw(false, args...))))
+	if err != nil {
+		return err
+	}
+	return r
+}
+
+// forward runs a plain Redis command and copies its reply to the client.
+func (x *call) forward(args ...string) {
+	x.c.WriteRaw(string(x.raw(x.c.Resp3, args...)))
+}
+
+// ---- helpers to read parsed replies ----
+
+func asString(r any) (string, bool) {
+	switch t := r.(type) {
+	case []byte:
+		return string(t), true
+	case server.Simple:
+		return string(t), true
+	case string:
+		return t, true
+	}
+	return "", false
+}
+
+func asInt(r any) int64 {
+	switch t := r.(type) {
+	case int:
+		return int64(t)
+	case int64:
+		return t
+	}
+	return 0
+}
+
+func asStrings(r any) []string {
+	arr, _ := r.([]any)
+	out := make([]string, 0, len(arr))
+	for _, a := range arr {
+		s, _ := asString(a)
+		out = append(out, s)
+	}
+	return out
+}
+
+func isErr(r any) bool { _, ok := r.(error); return ok }
+
+// errWrongArgs is Redis's arity error.
+func errWrongArgs(cmd string) string {
+	return fmt.Sprintf("ERR wrong number of arguments for '%s' command", strings.ToLower(cmd))
+}
+
+const (
+	msgWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	msgSyntax    = "ERR syntax error"
+	msgNotInt    = "ERR value is not an integer or out of range"
+)
