@@ -101,13 +101,22 @@ func (s *Server) dbCtx(db int) any {
 // a second time.
 func (s *Server) hook(p *server.Peer, cmd string, args ...string) bool {
 	spec, mine := s.cmds[cmd]
-	if !mine {
+	if !mine && !blockingCmds[cmd] && !s.scripts.kill.Load() {
 		return false
 	}
 	if _, ok := s.own.Load(p); ok {
 		return false
 	}
-	if spec.pass != nil && spec.pass(args) {
+	// From here on, p is a Lua script's redis.call.
+	if s.scripts.kill.Load() {
+		p.WriteError("ERR Script killed by user with SCRIPT KILL...")
+		return true
+	}
+	if blockingCmds[cmd] {
+		s.nonBlocking(p, cmd, args)
+		return true
+	}
+	if !mine || spec.pass != nil && spec.pass(args) {
 		return false
 	}
 	if spec.connection {
@@ -131,6 +140,65 @@ func (s *Server) hook(p *server.Peer, cmd string, args ...string) bool {
 	}()
 	spec.run(x)
 	return true
+}
+
+// nonBlocking runs a blocking command called from a script as Redis does:
+// without waiting (miniredis would wait holding its lock, for ever).
+func (s *Server) nonBlocking(p *server.Peer, cmd string, args []string) {
+	run := func(a ...string) []byte {
+		out, _ := s.internalRaw(p.Ctx, p.Resp3, a)
+		return out
+	}
+	isNull := func(b []byte) bool {
+		r := string(b)
+		return r == "$-1\r\n" || r == "*-1\r\n" || r == "_\r\n" || r == "*0\r\n"
+	}
+	if len(args) < 2 && cmd != "XREAD" && cmd != "XREADGROUP" {
+		p.WriteError(errWrongArgs(cmd))
+		return
+	}
+	keys := args[:len(args)-1]
+	switch cmd {
+	case "BLPOP", "BRPOP", "BZPOPMIN", "BZPOPMAX":
+		pop := map[string]string{"BLPOP": "LPOP", "BRPOP": "RPOP", "BZPOPMIN": "ZPOPMIN", "BZPOPMAX": "ZPOPMAX"}[cmd]
+		for _, k := range keys {
+			out := run(pop, k)
+			if isNull(out) {
+				continue
+			}
+			if out[0] == '-' {
+				p.WriteRaw(string(out))
+				return
+			}
+			if out[0] == '*' { // ZPOPMIN's member and score
+				p.WriteLen(3)
+				p.WriteBulk(k)
+				p.WriteRaw(string(out[bytes.IndexByte(out, '\n')+1:]))
+				return
+			}
+			p.WriteLen(2)
+			p.WriteBulk(k)
+			p.WriteRaw(string(out))
+			return
+		}
+		p.WriteLen(-1)
+	case "BRPOPLPUSH":
+		p.WriteRaw(string(run(append([]string{"RPOPLPUSH"}, keys...)...)))
+	case "BLMOVE":
+		p.WriteRaw(string(run(append([]string{"LMOVE"}, keys...)...)))
+	case "BZMPOP", "BLMPOP":
+		p.WriteRaw(string(run(append([]string{cmd[1:]}, args[1:]...)...)))
+	default: // XREAD, XREADGROUP: the same without BLOCK
+		out := []string{cmd}
+		for i := 0; i < len(args); i++ {
+			if strings.EqualFold(args[i], "BLOCK") && i+1 < len(args) {
+				i++
+				continue
+			}
+			out = append(out, args[i])
+		}
+		p.WriteRaw(string(run(out...)))
+	}
 }
 
 // call is one execution of a workbook command. It always runs under the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,7 +23,7 @@ type scriptWatch struct {
 	since   time.Time     // when it started
 	busy    chan struct{} // closed once the running script is over the threshold
 	timer   *time.Timer
-	killed  bool // SCRIPT KILL was asked for the running script
+	kill    atomic.Bool // SCRIPT KILL was asked for the running script
 }
 
 func (w *scriptWatch) init() { w.busy = make(chan struct{}) }
@@ -55,7 +56,8 @@ func (s *Server) scriptStarted(c *conn) {
 	w := &s.scripts
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.running, w.since, w.killed = c, time.Now(), false
+	w.running, w.since = c, time.Now()
+	w.kill.Store(false)
 	busy := w.busy
 	w.timer = time.AfterFunc(max(threshold, 0), func() {
 		w.mu.Lock()
@@ -76,7 +78,8 @@ func (s *Server) scriptEnded() {
 		w.busy = make(chan struct{})
 	default:
 	}
-	w.running, w.killed = nil, false
+	w.running = nil
+	w.kill.Store(false)
 }
 
 // scriptConn is the connection whose script is running (nil if none).
@@ -84,13 +87,6 @@ func (s *Server) scriptConn() *conn {
 	s.scripts.mu.Lock()
 	defer s.scripts.mu.Unlock()
 	return s.scripts.running
-}
-
-// scriptKilled says whether SCRIPT KILL asked the running script to stop.
-func (s *Server) scriptKilled() bool {
-	s.scripts.mu.Lock()
-	defer s.scripts.mu.Unlock()
-	return s.scripts.killed
 }
 
 // scriptKill answers SCRIPT KILL and FUNCTION KILL, which Redis runs even
@@ -107,7 +103,7 @@ func (s *Server) scriptKill(c *conn, cmd string) {
 		c.peer.WriteError("NOTBUSY No scripts in execution right now.")
 		return
 	}
-	w.killed = true
+	w.kill.Store(true)
 	c.peer.WriteOK()
 }
 

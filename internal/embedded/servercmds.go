@@ -1105,6 +1105,12 @@ func cmdModule(x *call) {
 }
 
 func cmdDebug(x *call) {
+	if strings.ToUpper(x.args[0]) == "PANIC" {
+		// Redis crashes on DEBUG PANIC; here the command's panic is caught
+		// like any other (conn.safely): the client gets an error, the
+		// server and the program it runs in go on.
+		panic("DEBUG PANIC")
+	}
 	if strings.ToUpper(x.args[0]) == "SLEEP" && len(x.args) == 2 {
 		secs, err := strconv.ParseFloat(x.args[1], 64)
 		if err != nil {
@@ -1116,7 +1122,7 @@ func cmdDebug(x *call) {
 		x.c.WriteOK()
 		return
 	}
-	x.c.WriteError("ERR the embedded server supports only DEBUG SLEEP <seconds>")
+	x.c.WriteError("ERR the embedded server supports only DEBUG SLEEP <seconds> and DEBUG PANIC")
 }
 
 // ---- JSON keys seen by other commands ----
