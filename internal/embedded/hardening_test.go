@@ -199,3 +199,19 @@ func TestSlowScriptsAnswerBusyAndCanBeKilled(t *testing.T) {
 	b.send("PING\r\nSCRIPT KILL\r\n")
 	b.expect("+PONG", "-NOTBUSY No scripts in execution right now.")
 }
+
+// What Redis 8.6 has and the embedded server does not emulate says so,
+// rather than "unknown command".
+func TestCommandsItDoesNotEmulate(t *testing.T) {
+	c := dialRaw(t, rawServer(t))
+	for _, tc := range []struct{ send, want string }{
+		{"BITFIELD k GET u8 0\r\n", "-ERR the embedded server does not emulate 'bitfield' (Redis 8.6 has it): run a real Redis, e.g. `make up`"},
+		{"VADD vs VALUES 2 1 2 a\r\n", "-ERR the embedded server does not emulate 'vadd' (Redis 8.6 has it): run a real Redis, e.g. `make up`"},
+		{"vsim vs ELE a\r\n", "-ERR the embedded server does not emulate 'vsim' (Redis 8.6 has it): run a real Redis, e.g. `make up`"},
+		{"XAUTOCLAIM s g c 0 (0-1\r\n", "-ERR the embedded server does not emulate XAUTOCLAIM with an exclusive start ID ('(0-1') (Redis 8.6 has it): run a real Redis, e.g. `make up`"},
+		{"NOSUCHCOMMAND a b\r\n", "-ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'a' 'b' "},
+	} {
+		c.send(tc.send)
+		c.expect(tc.want)
+	}
+}
