@@ -16,6 +16,15 @@ import (
 // (5 s by default, CONFIG SET busy-reply-threshold); so does the embedded
 // server: a client waiting for the lock gives up with BUSY when the running
 // script passes the threshold (scriptWatch.busy is closed then).
+//
+// SCRIPT KILL answers OK and makes the script's next redis.call fail with
+// Redis's "Script killed by user with SCRIPT KILL..." (the pre-hook sees
+// every redis.call), which ends the script unless it catches the error with
+// pcall. A script that never calls Redis (`while true do end`) cannot be
+// stopped: miniredis creates its gopher-lua state itself and gives no way
+// to set the context gopher-lua checks between instructions. The other
+// clients still get BUSY rather than waiting for ever; stopping the
+// embedded server ends it.
 
 type scriptWatch struct {
 	mu      sync.Mutex
