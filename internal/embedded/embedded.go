@@ -14,6 +14,7 @@ package embedded
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -272,4 +273,30 @@ func (s *Server) noteCommand(cl *client, cmd string, args []string) {
 		}
 		cl.lastCmd = name
 	}
+}
+
+// ErrNotLoopback is what CheckLoopback's error wraps when the address is
+// valid but not on a loopback interface (a launcher may then let the user
+// insist, as redis-embedded's -public does).
+var ErrNotLoopback = errors.New("not a loopback address")
+
+// CheckLoopback checks that addr is host:port on a loopback host
+// (127.0.0.0/8, ::1 or localhost): the embedded server has no protected
+// mode, so anything else would hand an unprotected Redis to whoever can
+// reach the address. Every launcher of the embedded server uses it.
+func CheckLoopback(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. 127.0.0.1:6380): %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	if port == "" {
+		port = "6379"
+	}
+	return fmt.Errorf("refusing to listen on %s: it is %w, and the embedded server has no protected mode; use 127.0.0.1:%s", addr, ErrNotLoopback, port)
 }

@@ -9,6 +9,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,14 +40,13 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	host, port, err := net.SplitHostPort(*addr)
-	if err != nil {
-		fmt.Fprintf(stderr, "redis-embedded: -addr %q is not host:port (e.g. 127.0.0.1:6380): %v\n", *addr, err)
-		return 2
-	}
-	if !isLoopback(host) {
+	if err := embedded.CheckLoopback(*addr); err != nil {
+		if !errors.Is(err, embedded.ErrNotLoopback) {
+			fmt.Fprintf(stderr, "redis-embedded: -addr: %v\n", err)
+			return 2
+		}
 		if !*public {
-			fmt.Fprintf(stderr, "redis-embedded: refusing to listen on %s: it is not a loopback address, and the embedded server has no protected mode. Use -addr 127.0.0.1:%s, or add -public if you really mean it.\n", *addr, port)
+			fmt.Fprintf(stderr, "redis-embedded: %v (or add -public if you really mean it).\n", err)
 			return 2
 		}
 		fmt.Fprintf(stderr, "redis-embedded: WARNING: listening on %s; anyone who can reach it can read and change the data.\n", *addr)
@@ -90,14 +90,4 @@ func run(args []string, stdout, stderr io.Writer, stop <-chan os.Signal) int {
 	<-stop
 	fmt.Fprintln(stdout, "redis-embedded: stopped (the data was in memory only)")
 	return 0
-}
-
-// isLoopback accepts "localhost" and loopback IPs; an empty host (":6379")
-// means every interface, which is not loopback.
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
