@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -25,14 +24,8 @@ import (
 //
 //   - for a client's command, one state per database, made once by
 //     dispatching AUTH and SELECT to a fresh peer (dbCtx);
-//   - inside a Lua script, the state of the script's own peer, which
-//     miniredis marked as nested: miniredis's lock is already held by the
-//     script, and a nested state is what tells miniredis not to take it a
-//     second time.
-//
-// The pre-hook (hook below) lets every command of the connection layer's
-// peers and of internal peers through; a peer it does not know is a Lua
-// script's redis.call, whose workbook commands it answers itself.
+//   - inside a Lua script, the script's own state (cmd_scripting.go), so
+//     that a SELECT in the script stays in the script.
 
 // internalPeer is a reusable peer whose replies land in a buffer.
 type internalPeer struct {
@@ -55,7 +48,6 @@ func (s *Server) internalRaw(ctx any, resp3 bool, args []string) ([]byte, any) {
 		ip = &internalPeer{}
 		ip.w = bufio.NewWriter(&ip.buf)
 		ip.peer = server.NewPeer(ip.w)
-		s.own.Store(ip.peer, true)
 	}
 	ip.peer.Ctx = ctx
 	ip.peer.Resp3 = resp3
@@ -91,62 +83,12 @@ func (s *Server) dbCtx(db int) any {
 	return ctx
 }
 
-// hook is miniredis's pre-hook: it sees every command dispatched to
-// miniredis. The connection layer's peers and internal peers pass; a peer
-// it does not know belongs to a Lua script (redis.call), and the workbook's
-// commands are answered here for it. The script runs under the execution
-// lock, taken by the client's EVAL, and miniredis's own lock, taken by
-// miniredis for the script: the command runs directly, and its own reads
-// and writes use the script's (nested) state, so that neither lock is taken
-// a second time.
-func (s *Server) hook(p *server.Peer, cmd string, args ...string) bool {
-	spec, mine := s.cmds[cmd]
-	if !mine && !blockingCmds[cmd] && !s.scripts.kill.Load() {
-		return false
-	}
-	if _, ok := s.own.Load(p); ok {
-		return false
-	}
-	// From here on, p is a Lua script's redis.call.
-	if s.scripts.kill.Load() {
-		p.WriteError("ERR Script killed by user with SCRIPT KILL...")
-		return true
-	}
-	if blockingCmds[cmd] {
-		s.nonBlocking(p, cmd, args)
-		return true
-	}
-	if !mine || spec.pass != nil && spec.pass(args) {
-		return false
-	}
-	if spec.connection {
-		p.WriteError("ERR This Redis command is not allowed from script")
-		return true
-	}
-	if !spec.arityOK(len(args)) {
-		p.WriteError(errWrongArgs(cmd))
-		return true
-	}
-	db := 0
-	if c := s.scriptConn(); c != nil {
-		db = c.db
-	}
-	x := &call{s: s, c: p, db: db, cmd: cmd, args: args, ctx: p.Ctx}
-	defer func() {
-		if r := recover(); r != nil {
-			s.logPanic(cmd, r, debug.Stack())
-			p.WriteError(fmt.Sprintf("ERR the embedded server failed running '%s' (%v)", strings.ToLower(cmd), r))
-		}
-	}()
-	spec.run(x)
-	return true
-}
-
 // nonBlocking runs a blocking command called from a script as Redis does:
-// without waiting (miniredis would wait holding its lock, for ever).
-func (s *Server) nonBlocking(p *server.Peer, cmd string, args []string) {
+// without waiting (the script holds the execution lock: nothing could
+// arrive). ctx is the script's miniredis state; the reply goes to p.
+func (s *Server) nonBlocking(p *server.Peer, ctx any, cmd string, args []string) {
 	run := func(a ...string) []byte {
-		out, _ := s.internalRaw(p.Ctx, p.Resp3, a)
+		out, _ := s.internalRaw(ctx, p.Resp3, a)
 		return out
 	}
 	isNull := func(b []byte) bool {

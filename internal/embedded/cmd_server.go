@@ -412,6 +412,11 @@ func serverCommands() map[string]command {
 		"BGSAVE":       {arity: -1, run: cmdNoPersistence},
 		"BGREWRITEAOF": {arity: 1, run: cmdNoPersistence},
 		"SCAN":         {arity: -2, run: cmdScan},
+		"EVAL":         {arity: -3, run: cmdEval},
+		"EVAL_RO":      {arity: -3, run: cmdEval},
+		"EVALSHA":      {arity: -3, run: cmdEvalSHA},
+		"EVALSHA_RO":   {arity: -3, run: cmdEvalSHA},
+		"SCRIPT":       {arity: -2, run: cmdScript},
 		"XAUTOCLAIM": {arity: -6, run: cmdXAutoClaim, pass: func(args []string) bool {
 			return len(args) < 5 || !strings.HasPrefix(args[4], "(")
 		}},

@@ -32,12 +32,11 @@ import (
 //   - MULTI/EXEC/DISCARD are handled here: the commands are queued by this
 //     file (see transaction), and EXEC runs them in order under the
 //     execution lock, after asking miniredis whether a WATCHed key changed.
-//   - A Lua script's redis.call reaches miniredis's pre-hook with a peer
-//     this layer did not create: the workbook commands are answered there
-//     (see hook in call.go).
+//   - Lua scripts run here too (cmd_scripting.go), so that SCRIPT KILL can
+//     stop them and their redis.call reaches the workbook's commands.
 //
 // Nothing here touches miniredis's unexported state: only its exported
-// server package (Peer, Dispatch, SetPreHook) and its commands.
+// server package (Peer, Dispatch) and its commands.
 
 // conn is one client connection.
 type conn struct {
@@ -112,7 +111,6 @@ func (s *Server) serve(nc net.Conn, id int64) {
 	now := time.Now()
 	c.info = &client{id: id, addr: nc.RemoteAddr().String(), laddr: nc.LocalAddr().String(),
 		created: now, last: now, lastCmd: "NULL"}
-	s.own.Store(c.peer, true)
 	s.mu.Lock()
 	s.clients[c.peer] = c.info
 	s.mu.Unlock()
@@ -147,7 +145,6 @@ func (c *conn) close() {
 	for _, cmd := range []string{"UNSUBSCRIBE", "PUNSUBSCRIBE"} {
 		c.s.srv.Dispatch(c.peer, []string{cmd})
 	}
-	c.s.own.Delete(c.peer)
 	c.s.mu.Lock()
 	delete(c.s.clients, c.peer)
 	delete(c.s.conns, c.nc)
@@ -193,10 +190,6 @@ func isBlocking(cmd string, args []string) bool {
 	}
 	return true
 }
-
-// scriptCmds run Lua: while one runs longer than busy-reply-threshold,
-// other clients are answered BUSY.
-var scriptCmds = map[string]bool{"EVAL": true, "EVALSHA": true, "EVAL_RO": true, "EVALSHA_RO": true}
 
 // command runs one client command; it reports whether it ran a blocking
 // command (whose reply must be flushed at once).
@@ -254,10 +247,6 @@ func (c *conn) command(args []string) (blocked bool) {
 		return false
 	}
 	defer s.release()
-	if scriptCmds[cmd] {
-		s.scriptStarted(c)
-		defer s.scriptEnded()
-	}
 	start := time.Now()
 	c.run(cmd, args)
 	s.logIfSlow(c.info, c.peer, cmd, args, time.Since(start))

@@ -48,9 +48,6 @@ type Server struct {
 	exec    chan struct{}
 	scripts scriptWatch
 
-	// own holds the peers of the connection layer and the internal peers:
-	// the pre-hook lets their commands through (see hook).
-	own       sync.Map
 	peersMu   sync.Mutex
 	freePeers []*internalPeer
 	dbCtxs    map[int]any
@@ -59,21 +56,23 @@ type Server struct {
 	clockMu   sync.Mutex
 	clockAt   time.Time     // when the miniredis clock was last moved
 	clockStep time.Duration // how long it stays put (see advanceClock)
+	passCost  time.Duration // running average of a clock pass's cost
 
 	panicOnce sync.Once
 
-	mu       sync.Mutex // guards everything below; never held while taking the miniredis lock
-	closed   bool
-	nextID   int64
-	conns    map[net.Conn]struct{}
-	clients  map[*server.Peer]*client
-	config   map[string]string
-	scans    map[uint64]*scanWalk // SCAN walks in progress, by cursor
-	scanID   uint64
-	slowlog  []slowEntry
-	slowID   int64
-	stats    stats
-	peakUsed int64
+	mu         sync.Mutex // guards everything below; never held while taking the miniredis lock
+	closed     bool
+	nextID     int64
+	conns      map[net.Conn]struct{}
+	clients    map[*server.Peer]*client
+	config     map[string]string
+	scans      map[uint64]*scanWalk // SCAN walks in progress, by cursor
+	luaScripts map[string]string    // by SHA1 (SCRIPT LOAD, EVAL)
+	scanID     uint64
+	slowlog    []slowEntry
+	slowID     int64
+	stats      stats
+	peakUsed   int64
 }
 
 // Option configures Start.
@@ -124,15 +123,16 @@ func Start(addr string, opts ...Option) (*Server, error) {
 	}
 	s := &Server{
 		m: m, srv: m.Server(), ln: ln, password: set.password, logf: set.logf,
-		started:  time.Now(),
-		runID:    randomHex(20),
-		exec:     make(chan struct{}, 1),
-		dbCtxs:   map[int]any{},
-		conns:    map[net.Conn]struct{}{},
-		clients:  map[*server.Peer]*client{},
-		config:   defaultConfig(),
-		fieldExp: map[string]int64{},
-		scans:    map[uint64]*scanWalk{},
+		started:    time.Now(),
+		runID:      randomHex(20),
+		exec:       make(chan struct{}, 1),
+		dbCtxs:     map[int]any{},
+		conns:      map[net.Conn]struct{}{},
+		clients:    map[*server.Peer]*client{},
+		config:     defaultConfig(),
+		fieldExp:   map[string]int64{},
+		scans:      map[uint64]*scanWalk{},
+		luaScripts: map[string]string{},
 	}
 	s.scripts.init()
 	s.stats.init()
@@ -142,7 +142,6 @@ func Start(addr string, opts ...Option) (*Server, error) {
 			s.cmds[k] = v
 		}
 	}
-	s.srv.SetPreHook(s.hook)
 	go s.accept()
 	return s, nil
 }
@@ -234,9 +233,11 @@ func (c command) arityOK(nargs int) bool {
 // wall clock that is every command (and several times per JSON command), so
 // with 10,000 keys a GET took 10 ms. Pinning the clock with SetTime and
 // moving it here once per step costs one such pass per step instead. The
-// step is 1 ms while a pass is cheap and grows with its cost (20 times it,
-// at most a second), so TTLs stay exact to the millisecond on the small
-// databases lessons use, and a big one stays fast. TIME still answers the
+// step is 1 ms while a pass is cheap and grows with its cost (20 times its
+// running average, at most 100 ms; an average, so that one pass slowed by a
+// busy machine does not make keys outlive their TTL by long), so TTLs stay
+// exact to the millisecond on the small databases lessons use, and a big
+// one stays fast. TIME still answers the
 // wall clock (see cmdTime); within one command or transaction the clock
 // stands still, as in Redis.
 func (s *Server) advanceClock() {
@@ -253,9 +254,9 @@ func (s *Server) advanceClock() {
 	start := time.Now()
 	(&call{s: s}).do("DBSIZE") // any database access runs the pass
 	cost := time.Since(start)
-	step := min(max(20*cost, time.Millisecond), time.Second)
 	s.clockMu.Lock()
-	s.clockStep = step
+	s.passCost = (4*s.passCost + cost) / 5
+	s.clockStep = min(max(20*s.passCost, time.Millisecond), 100*time.Millisecond)
 	s.clockMu.Unlock()
 }
 

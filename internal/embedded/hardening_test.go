@@ -169,15 +169,13 @@ func TestBlockingCommandsInScriptsDoNotWait(t *testing.T) {
 }
 
 // A script that runs too long makes other clients wait BUSY, and SCRIPT
-// KILL stops it. miniredis's Lua engine gives no way to interrupt a script
-// between two instructions, so the kill takes effect at the script's next
-// redis.call (see lock.go): this script calls Redis in its loop.
+// KILL stops it, even one that never calls Redis.
 func TestSlowScriptsAnswerBusyAndCanBeKilled(t *testing.T) {
 	srv := rawServer(t)
 	a, b := dialRaw(t, srv), dialRaw(t, srv)
 	b.send("CONFIG SET busy-reply-threshold 50\r\n")
 	b.expect("+OK")
-	a.send("EVAL \"while true do redis.call('PING') end\" 0\r\n")
+	a.send("EVAL \"while true do end\" 0\r\n")
 	// Until the script runs (and has run 50 ms), PING may still pass.
 	for {
 		b.send("PING\r\n")
@@ -216,4 +214,30 @@ func TestCommandsItDoesNotEmulate(t *testing.T) {
 		c.send(tc.send)
 		c.expect(tc.want)
 	}
+}
+
+// A script that has written cannot be killed (Redis's UNKILLABLE): it would
+// leave half its writes done.
+func TestAScriptThatWroteIsUnkillable(t *testing.T) {
+	srv := rawServer(t)
+	a, b := dialRaw(t, srv), dialRaw(t, srv)
+	b.send("CONFIG SET busy-reply-threshold 50\r\n")
+	b.expect("+OK")
+	// The script writes, then runs for 3 s of the server's clock: the
+	// SCRIPT KILLs sent meanwhile must be refused.
+	a.send("EVAL \"redis.call('SET', KEYS[1], 'x') local t0 = tonumber(redis.call('TIME')[1]) while tonumber(redis.call('TIME')[1]) - t0 < 3 do end return 1\" 1 k\r\n")
+	for {
+		b.send("SCRIPT KILL\r\n")
+		line, err := b.r.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(line, "-UNKILLABLE Sorry the script already executed write commands") {
+			break
+		}
+		if line != "-NOTBUSY No scripts in execution right now.\r\n" {
+			t.Fatalf("want NOTBUSY (not started yet) or UNKILLABLE, got %q", line)
+		}
+	}
+	a.expect(":1")
 }

@@ -17,22 +17,18 @@ import (
 // server: a client waiting for the lock gives up with BUSY when the running
 // script passes the threshold (scriptWatch.busy is closed then).
 //
-// SCRIPT KILL answers OK and makes the script's next redis.call fail with
-// Redis's "Script killed by user with SCRIPT KILL..." (the pre-hook sees
-// every redis.call), which ends the script unless it catches the error with
-// pcall. A script that never calls Redis (`while true do end`) cannot be
-// stopped: miniredis creates its gopher-lua state itself and gives no way
-// to set the context gopher-lua checks between instructions. The other
-// clients still get BUSY rather than waiting for ever; stopping the
-// embedded server ends it.
+// SCRIPT KILL stops a script that has not written yet (cmd_scripting.go runs
+// scripts with a context that it cancels); one that has written is
+// UNKILLABLE, as in Redis.
 
 type scriptWatch struct {
 	mu      sync.Mutex
-	running *conn         // the connection running a script, or nil
-	since   time.Time     // when it started
+	running bool
 	busy    chan struct{} // closed once the running script is over the threshold
 	timer   *time.Timer
+	cancel  func()      // stops the running script (gopher-lua checks between instructions)
 	kill    atomic.Bool // SCRIPT KILL was asked for the running script
+	wrote   atomic.Bool // the running script wrote: Redis refuses to kill it then
 }
 
 func (w *scriptWatch) init() { w.busy = make(chan struct{}) }
@@ -58,20 +54,21 @@ func (s *Server) acquire() bool {
 
 func (s *Server) release() { <-s.exec }
 
-// scriptStarted is called, holding the execution lock, as c starts a
-// script.
-func (s *Server) scriptStarted(c *conn) {
+// scriptStarted is called, holding the execution lock, as a script starts;
+// cancel stops it.
+func (s *Server) scriptStarted(cancel func()) {
 	threshold := time.Duration(s.configInt("busy-reply-threshold")) * time.Millisecond
 	w := &s.scripts
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.running, w.since = c, time.Now()
+	w.running, w.cancel = true, cancel
 	w.kill.Store(false)
+	w.wrote.Store(false)
 	busy := w.busy
 	w.timer = time.AfterFunc(max(threshold, 0), func() {
 		w.mu.Lock()
 		defer w.mu.Unlock()
-		if w.busy == busy && w.running != nil {
+		if w.busy == busy && w.running {
 			close(busy)
 		}
 	})
@@ -87,15 +84,8 @@ func (s *Server) scriptEnded() {
 		w.busy = make(chan struct{})
 	default:
 	}
-	w.running = nil
+	w.running, w.cancel = false, nil
 	w.kill.Store(false)
-}
-
-// scriptConn is the connection whose script is running (nil if none).
-func (s *Server) scriptConn() *conn {
-	s.scripts.mu.Lock()
-	defer s.scripts.mu.Unlock()
-	return s.scripts.running
 }
 
 // scriptKill answers SCRIPT KILL and FUNCTION KILL, which Redis runs even
@@ -104,16 +94,16 @@ func (s *Server) scriptKill(c *conn, cmd string) {
 	w := &s.scripts
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.running == nil {
+	switch {
+	case !w.running || cmd == "FUNCTION":
 		c.peer.WriteError("NOTBUSY No scripts in execution right now.")
-		return
+	case w.wrote.Load():
+		c.peer.WriteError("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")
+	default:
+		w.kill.Store(true)
+		w.cancel()
+		c.peer.WriteOK()
 	}
-	if cmd == "FUNCTION" {
-		c.peer.WriteError("NOTBUSY No scripts in execution right now.")
-		return
-	}
-	w.kill.Store(true)
-	c.peer.WriteOK()
 }
 
 // known says whether the embedded server answers cmd at all.
