@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -141,7 +142,7 @@ func (s *Server) serve(nc net.Conn, id int64) {
 // (leave the subscriptions, stop waiting) is asked of it with commands.
 func (c *conn) close() {
 	c.peer.Close()
-	c.out.dst = io.Discard
+	c.peer.Block(func(*server.Writer) { c.out.dst = io.Discard })
 	for _, cmd := range []string{"UNSUBSCRIBE", "PUNSUBSCRIBE"} {
 		c.s.srv.Dispatch(c.peer, []string{cmd})
 	}
@@ -239,7 +240,7 @@ func (c *conn) command(args []string) (blocked bool) {
 		}
 	}
 	if isBlocking(cmd, args) {
-		c.dispatch(cmd, args)
+		c.block(cmd, args)
 		return true
 	}
 	if !s.acquire() {
@@ -251,6 +252,26 @@ func (c *conn) command(args []string) (blocked bool) {
 	c.run(cmd, args)
 	s.logIfSlow(c.info, c.peer, cmd, args, time.Since(start))
 	return false
+}
+
+// block runs a blocking command. Meanwhile a watcher notices if the client
+// hangs up, and then ends the wait (miniredis's blocked commands give up once
+// their peer is closed and any command wakes them), so that a client gone
+// in the middle of BLPOP k 0 does not leave its goroutine waiting for ever.
+func (c *conn) block(cmd string, args []string) {
+	s := c.s
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if _, err := c.rd.r.Peek(1); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+			c.peer.Close()
+			s.internalRaw(s.dbCtx(0), false, []string{"PING"})
+		}
+	}()
+	c.dispatch(cmd, args)
+	_ = c.nc.SetReadDeadline(time.Now()) // stop the watcher's Peek
+	<-watched
+	_ = c.nc.SetReadDeadline(time.Time{})
 }
 
 // run executes one command (the execution lock is held): a workbook

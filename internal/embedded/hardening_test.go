@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -240,4 +241,48 @@ func TestAScriptThatWroteIsUnkillable(t *testing.T) {
 		}
 	}
 	a.expect(":1")
+}
+
+// A client that hangs up while blocked does not leave the server waiting
+// for it: its BLPOP ends, and the list's next element goes to a live client.
+func TestAClientGoneWhileBlockedIsForgotten(t *testing.T) {
+	srv := rawServer(t)
+	gone, live, pusher := dialRaw(t, srv), dialRaw(t, srv), dialRaw(t, srv)
+	gone.send("BLPOP q 0\r\n")
+	// CLIENT LIST shows a client's last command: wait until it says blpop.
+	waitFor(t, pusher, "CLIENT LIST\r\n", "cmd=blpop")
+	gone.nc.Close()
+	waitFor(t, pusher, "CLIENT LIST\r\n", "", "cmd=blpop")
+	live.send("BLPOP q 0\r\n")
+	waitFor(t, pusher, "CLIENT LIST\r\n", "cmd=blpop")
+	pusher.send("RPUSH q x\r\n")
+	pusher.expect(":1")
+	live.expect("*2", "$1", "q", "$1", "x")
+}
+
+// waitFor sends cmd (whose reply is one bulk string) until the reply
+// contains want and not wantNot.
+func waitFor(t *testing.T, c *rawConn, cmd, want string, wantNot ...string) {
+	t.Helper()
+	for i := 0; i < 2000; i++ {
+		c.send(cmd)
+		head, err := c.r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(head, "$") {
+			t.Fatalf("%q: %q %v", cmd, head, err)
+		}
+		n, _ := strconv.Atoi(strings.TrimSpace(head[1:]))
+		body := make([]byte, n+2)
+		if _, err := io.ReadFull(c.r, body); err != nil {
+			t.Fatal(err)
+		}
+		ok := strings.Contains(string(body), want)
+		for _, w := range wantNot {
+			ok = ok && !strings.Contains(string(body), w)
+		}
+		if ok {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("%q never answered with %q (and without %q)", cmd, want, wantNot)
 }
