@@ -168,7 +168,8 @@ func (x *call) raw(resp3 bool, args ...string) []byte {
 // do runs a plain Redis command on miniredis and parses its (RESP2) reply:
 // nil, int, []byte, server.Simple, []any, or an error reply as error.
 func (x *call) do(args ...string) any {
-	r, err := server.ParseReply(bufio.NewReader(bytes.NewReader(x.raw(false, args...))))
+	out := x.raw(false, args...)
+	r, err := server.ParseReply(bufio.NewReaderSize(bytes.NewReader(out), len(out)+16))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package embedded
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strconv"
@@ -18,6 +19,23 @@ import (
 // cmdStringGuard answers WRONGTYPE when a string command meets a JSON key,
 // and otherwise lets miniredis answer.
 func cmdStringGuard(x *call) {
+	if x.cmd == "GET" {
+		// One dispatch: GET's own reply says whether it is a JSON document.
+		out := x.raw(x.c.Resp3, "GET", x.args[0])
+		isStr := len(out) > 0 && out[0] == '$' && !bytes.HasPrefix(out, []byte("$-1"))
+		if isStr {
+			if body := out[bytes.IndexByte(out, '\n')+1:]; isJSONValue(string(body[:min(len(body), len(jsonMarker))])) {
+				x.s.hit(true)
+				x.c.WriteError(msgWrongType)
+				return
+			}
+		}
+		if out[0] != '-' {
+			x.s.hit(isStr)
+		}
+		x.c.WriteRaw(string(out))
+		return
+	}
 	v, isStr := asString(x.do("GET", x.args[0]))
 	if isStr && isJSONValue(v) {
 		if x.cmd == "GET" || x.cmd == "GETEX" || x.cmd == "GETDEL" {
