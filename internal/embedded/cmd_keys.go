@@ -18,6 +18,9 @@ import (
 
 // cmdStringGuard answers WRONGTYPE when a string command meets a JSON key,
 // and otherwise lets miniredis answer.
+// incrCmds fail on any value that is not a number, a JSON document too.
+var incrCmds = map[string]bool{"INCR": true, "INCRBY": true, "DECR": true, "DECRBY": true, "INCRBYFLOAT": true}
+
 func cmdStringGuard(x *call) {
 	if x.cmd == "GET" {
 		// One dispatch: GET's own reply says whether it is a JSON document.
@@ -32,6 +35,19 @@ func cmdStringGuard(x *call) {
 		}
 		if out[0] != '-' {
 			x.s.hit(isStr)
+		}
+		x.c.WriteRaw(string(out))
+		return
+	}
+	if incrCmds[x.cmd] {
+		// Optimistic: a JSON document is no integer, so miniredis refuses
+		// to count on one; only then is the key looked at.
+		out := x.raw(x.c.Resp3, append([]string{x.cmd}, x.args...)...)
+		if out[0] == '-' {
+			if v, ok := asString(x.do("GET", x.args[0])); ok && isJSONValue(v) {
+				x.c.WriteError(msgWrongType)
+				return
+			}
 		}
 		x.c.WriteRaw(string(out))
 		return
