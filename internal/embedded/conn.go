@@ -116,6 +116,14 @@ func (s *Server) serve(nc net.Conn, id int64) {
 	s.clients[c.peer] = c.info
 	s.mu.Unlock()
 	defer c.close()
+	defer func() {
+		// Handlers recover their own panics (safely); this is the last net
+		// for the connection's own code: the connection ends, not the
+		// program.
+		if r := recover(); r != nil {
+			s.logPanic("connection", r, debug.Stack())
+		}
+	}()
 
 	for {
 		args, err := c.rd.next()
