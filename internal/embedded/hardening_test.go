@@ -286,3 +286,23 @@ func waitFor(t *testing.T, c *rawConn, cmd, want string, wantNot ...string) {
 	}
 	t.Fatalf("%q never answered with %q (and without %q)", cmd, want, wantNot)
 }
+
+// MULTI as Redis 8.6.3 answers the same bytes: errors at queueing time abort
+// EXEC, a nested MULTI or a WATCH inside MULTI are refused without aborting,
+// and a blocking command inside MULTI does not wait.
+func TestTransactionsAsRedisAnswersThem(t *testing.T) {
+	c := dialRaw(t, rawServer(t))
+	c.send("MULTI\r\nMULTI\r\nWATCH x\r\nEXEC\r\n")
+	c.expect("+OK", "-ERR MULTI calls can not be nested", "-ERR WATCH inside MULTI is not allowed", "*0")
+	c.send("MULTI\r\nFOO\r\nSET a\r\nPING\r\nEXEC\r\n")
+	c.expect("+OK", "-ERR unknown command 'FOO'", "-ERR wrong number of arguments for 'set' command", "+QUEUED",
+		"-EXECABORT Transaction discarded because of previous errors.")
+	c.send("MULTI\r\nBLPOP nolist 0\r\nSELECT 1\r\nSET a 1\r\nEXEC\r\nGET a\r\nSELECT 0\r\nGET a\r\n")
+	c.expect("+OK", "+QUEUED", "+QUEUED", "+QUEUED", "*3", "*-1", "+OK", "+OK", "$1", "1", "+OK", "$-1")
+	c.send("EXEC\r\nDISCARD\r\n")
+	c.expect("-ERR EXEC without MULTI", "-ERR DISCARD without MULTI")
+	// WATCH: a key changed after WATCH (here by the same client, which
+	// Redis counts too) makes EXEC answer nil.
+	c.send("WATCH w\r\nSET w changed\r\nMULTI\r\nPING\r\nEXEC\r\n")
+	c.expect("+OK", "+OK", "+OK", "+QUEUED", "*-1")
+}
