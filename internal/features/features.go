@@ -282,7 +282,7 @@ func Detect(ctx context.Context, rdb redis.UniversalClient, server string) (Set,
 		// A real server with CONFIG enforces these limits itself. The
 		// workbook's embedded server answers CONFIG too but enforces none of
 		// them; it says so with a "workbook_embedded:1" line in INFO server
-		// (see internal/embedded/servercmds.go).
+		// (see internal/embedded/cmd_info.go).
 		real := !s.embedded
 		s.has[Eviction], s.has[MaxClients], s.has[Persistence] = real, real, real
 	}

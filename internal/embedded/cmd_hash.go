@@ -17,7 +17,7 @@ import (
 // So all of them are answered here, on top of miniredis's per-field TTL
 // store, which they reach through plain commands: HPTTL to read a TTL,
 // HSETEX ... PX to set one in milliseconds, HPERSIST to drop one. The reply
-// codes and error messages below were checked against Redis 8.0.
+// codes and error messages below were checked against Redis 8.6.3.
 //
 // miniredis keeps a field's TTL as time left rather than as a deadline, so
 // HEXPIRETIME would be off by a millisecond now and then; the deadlines this
@@ -29,36 +29,84 @@ const (
 	msgNumFieldsMust = "ERR The `numfields` parameter must match the number of arguments"
 	msgNumFieldsPos  = "ERR Parameter `numFields` should be greater than 0"
 	msgExpireNeg     = "ERR invalid expire time, must be >= 0"
+
+	msgNumFieldsPositive = "ERR Number of fields must be a positive integer"
+	msgWrongArgsBare     = "ERR wrong number of arguments"
 )
 
 // maxExpireMs is Redis's upper bound for a field's expiration (2^48-1 ms).
 const maxExpireMs = 1<<48 - 1
 
 // parseFields reads "FIELDS numfields field..." starting at args[i]. With
-// pairs, each field is followed by its value.
-func parseFields(cmd string, args []string, i int, pairs bool) ([]string, string) {
+// pairs, each field is followed by its value. The errors are Redis 8.6's:
+// HSETEX and HGETEX (ex) word them differently from HTTL, HPERSIST and
+// HGETDEL.
+func parseFields(args []string, i int, pairs, ex bool) ([]string, string) {
 	if i >= len(args) || strings.ToUpper(args[i]) != "FIELDS" || i+1 >= len(args) {
 		return nil, msgFieldsMissing
 	}
 	n, err := strconv.Atoi(args[i+1])
-	if err != nil {
-		return nil, msgNotInt
-	}
-	if n <= 0 {
-		return nil, msgNumFieldsPos
+	if err != nil || n <= 0 {
+		if ex {
+			return nil, "ERR invalid number of fields"
+		}
+		return nil, msgNumFieldsPositive
 	}
 	rest := args[i+2:]
 	per := 1
 	if pairs {
 		per = 2
 	}
-	if len(rest) != n*per {
-		if pairs {
-			return nil, errWrongArgs(cmd)
-		}
+	switch {
+	case len(rest) == n*per:
+		return rest, ""
+	case !ex:
 		return nil, msgNumFieldsMust
+	case len(rest) < n*per:
+		return nil, msgWrongArgsBare
+	default:
+		return nil, "ERR unknown argument: " + rest[n*per]
 	}
-	return rest, ""
+}
+
+// parseExpireArgs reads HEXPIRE's arguments after the key and the time: a
+// condition (NX, XX, GT, LT) and FIELDS numfields field..., in any order,
+// with Redis 8.6's errors.
+func parseExpireArgs(args []string) (cond string, fields []string, e string) {
+	seen := false
+	for i := 0; i < len(args); {
+		switch a := strings.ToUpper(args[i]); a {
+		case "NX", "XX", "GT", "LT":
+			if cond != "" && cond != a {
+				return "", nil, "ERR Multiple condition flags specified"
+			}
+			cond = a
+			i++
+		case "FIELDS":
+			if seen {
+				return "", nil, "ERR FIELDS keyword specified multiple times"
+			}
+			seen = true
+			if i+1 >= len(args) {
+				return "", nil, msgWrongArgsBare
+			}
+			n, err := strconv.Atoi(args[i+1])
+			if err != nil || n <= 0 {
+				return "", nil, msgNumFieldsPos
+			}
+			if n > len(args)-i-2 {
+				return "", nil, msgWrongArgsBare
+			}
+			fields = args[i+2 : i+2+n]
+			i += 2 + n
+		default:
+			return "", nil, "ERR unknown argument: " + args[i]
+		}
+	}
+	if !seen {
+		return "", nil, msgFieldsMissing
+	}
+	return cond, fields, ""
 }
 
 // nowMs is miniredis's clock (SetTime-aware), in Unix milliseconds.
@@ -113,7 +161,7 @@ func (x *call) hashForFields(key string, n int) bool {
 // fieldsArg is parseFields on the command's arguments; ok is false once it
 // has answered the error itself.
 func (x *call) fieldsArg(i int, pairs bool) ([]string, bool) {
-	fields, e := parseFields(x.cmd, x.args, i, pairs)
+	fields, e := parseFields(x.args, i, pairs, x.cmd == "HSETEX" || x.cmd == "HGETEX")
 	if e != "" {
 		x.c.WriteError(e)
 		return nil, false
@@ -196,13 +244,9 @@ func cmdHExpire(x *call) {
 		unit = 1
 	}
 	abs := strings.HasSuffix(x.cmd, "AT")
-	i, cond := 2, ""
-	switch c := strings.ToUpper(x.args[2]); c {
-	case "NX", "XX", "GT", "LT":
-		i, cond = 3, c
-	}
-	fields, ok := x.fieldsArg(i, false)
-	if !ok {
+	cond, fields, e := parseExpireArgs(x.args[2:])
+	if e != "" {
+		x.c.WriteError(e)
 		return
 	}
 	if n > maxExpireMs/unit {
