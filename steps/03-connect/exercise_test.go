@@ -32,8 +32,15 @@ func newLimitedForTest(t *testing.T, base *redis.Options, maxConns int, wait tim
 // The client talks to the same server and database as base, and leaves
 // base as it was.
 func TestExerciseLimitedClientKeepsTheServer(t *testing.T) {
-	ctx, check := testkit.Context(t), testkit.Client(t)
+	ctx := testkit.Context(t)
+	// Database 5, so that a client that keeps only the address (and so
+	// talks to database 0) shows.
 	base := testkit.Server(t).Options()
+	base.DB = 5
+	check := testkit.ClientWith(t, func(o *redis.Options) { o.DB = 5 })
+	if err := check.FlushDB(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
 	before := *base
 	rdb := newLimitedForTest(t, base, 3, 200*time.Millisecond)
 
@@ -65,7 +72,7 @@ func TestExerciseLimitedClientBoundsItsPool(t *testing.T) {
 		t.Fatalf("the client's PoolSize is %d, want %d: PoolSize is how many connections the pool has in use at most", got, maxConns)
 	}
 	if got := rdb.Options().PoolTimeout; got != wait {
-		t.Fatalf("the client's PoolTimeout is %v, want %v: without it a command waits ReadTimeout + 1 s (4 s by default) for a free connection", got, wait)
+		t.Fatalf("the client's PoolTimeout is %v, want %v: without it a command waits ReadTimeout + 1 s for a free connection (%v with these options)", got, wait, got)
 	}
 
 	// A redis.Conn keeps its connection until Close: take them all.
@@ -102,7 +109,10 @@ func TestExerciseLimitedClientRefusesBadInput(t *testing.T) {
 		maxConns int
 		wait     time.Duration
 	}{{0, time.Second}, {-3, time.Second}, {5, 0}, {5, -time.Second}} {
-		rdb, err := NewLimitedClient(base, tc.maxConns, tc.wait)
+		rdb, panicked, err := newLimitedNoPanic(base, tc.maxConns, tc.wait)
+		if panicked != nil {
+			t.Fatalf("NewLimitedClient(base, %d, %v) panicked: %v. go-redis cannot make a pool of %d connections: check maxConns before calling redis.NewClient, and return an error", tc.maxConns, tc.wait, panicked, tc.maxConns)
+		}
 		if err != nil && strings.Contains(err.Error(), "not done yet") {
 			t.Fatalf("NewLimitedClient returned %q: the exercise is not done yet", err)
 		}
@@ -113,4 +123,11 @@ func TestExerciseLimitedClientRefusesBadInput(t *testing.T) {
 			t.Errorf("NewLimitedClient(base, %d, %v) returned no error: with 0 or fewer connections go-redis picks its default, and a wait of 0 means the default too, so the caller's limit would silently vanish; return an error saying what to pass", tc.maxConns, tc.wait)
 		}
 	}
+}
+
+// newLimitedNoPanic calls the exercise, turning a panic into a value.
+func newLimitedNoPanic(base *redis.Options, maxConns int, wait time.Duration) (rdb *redis.Client, panicked any, err error) {
+	defer func() { panicked = recover() }()
+	rdb, err = NewLimitedClient(base, maxConns, wait)
+	return rdb, nil, err
 }

@@ -180,8 +180,18 @@ func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) r
 
 func (r *exerciseRecorder) add(cmds []redis.Cmder) {
 	tr := exerciseTrip{cmds: cmds}
+	setup := true
 	for _, c := range cmds {
-		tr.names = append(tr.names, strings.ToUpper(c.Name()))
+		name := strings.ToUpper(c.Name())
+		tr.names = append(tr.names, name)
+		switch name {
+		case "HELLO", "CLIENT", "AUTH", "SELECT":
+		default:
+			setup = false
+		}
+	}
+	if setup {
+		return // go-redis setting up a new connection, not the exercise
 	}
 	r.mu.Lock()
 	r.trips = append(r.trips, tr)

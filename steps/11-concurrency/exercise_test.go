@@ -178,20 +178,24 @@ func (c countLive) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func TestExerciseFetchAllRefusesABadLimit(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	keys := exerciseKeys(t, ctx, rdb, 3)
-	done := make(chan error, 1)
-	go func() {
-		_, err := FetchAll(ctx, rdb, keys, 0)
-		done <- err
-	}()
-	select {
-	case err := <-done:
-		if err != nil && strings.Contains(err.Error(), "not done yet") {
-			t.Fatalf("FetchAll returned %q: the exercise is not done yet", err)
+	// -1 first: to errgroup it means "no limit", so an unchecked -1 returns
+	// (unbounded) instead of hanging the test.
+	for _, limit := range []int{-1, 0} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := FetchAll(ctx, rdb, keys, limit)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil && strings.Contains(err.Error(), "not done yet") {
+				t.Fatalf("FetchAll returned %q: the exercise is not done yet", err)
+			}
+			if err == nil {
+				t.Fatalf("FetchAll with limit %d returned no error: to errgroup's SetLimit a negative limit means no limit at all, and 0 means no goroutine may ever run (g.Go waits for ever). Refuse a limit below 1", limit)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("FetchAll with limit %d had not returned after 20 s: errgroup's SetLimit(0) lets no goroutine run, so g.Go waits for ever. Refuse a limit below 1 first", limit)
 		}
-		if err == nil {
-			t.Fatalf("FetchAll with limit 0 returned no error: to errgroup, SetLimit(0) means no goroutine may ever run, and a negative limit means no limit at all; refuse a limit below 1")
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("FetchAll with limit 0 had not returned after 20 s: errgroup's SetLimit(0) lets no goroutine run, so g.Go waits for ever. Refuse a limit below 1 first")
 	}
 }

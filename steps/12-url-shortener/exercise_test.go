@@ -133,11 +133,11 @@ func TestExerciseTopLinks(t *testing.T) {
 	exerciseLinks(t, ctx, rdb)
 	rec := recordRoundTrips(rdb)
 	top := topForTest(t, ctx, rdb, 5)
-	checkReads(t, rec.Trips(), 5)
 	checkTop(t, top, 5, 0, 1, 2, 3, 4)
+	checkReads(t, rec.Trips(), 5)
 	top = topForTest(t, ctx, rdb, 1)
-	checkReads(t, rec.Trips(), 1)
 	checkTop(t, top, 1, 0)
+	checkReads(t, rec.Trips(), 1)
 }
 
 // Expired links are skipped and the list is filled up from below.
@@ -158,8 +158,8 @@ func TestExerciseTopLinksSkipsExpiredLinks(t *testing.T) {
 	if len(top) < 5 {
 		t.Fatalf("TopLinks(5) returned %d links when 27 still exist: after skipping expired ones, read the next page of the ranking until there are n (or the ranking ends)", len(top))
 	}
-	checkReads(t, rec.Trips(), 5)
 	checkTop(t, top, 5, 0, 2, 5, 6, 7)
+	checkReads(t, rec.Trips(), 5)
 
 	// More asked for than there are: every live link, and the loop ends.
 	done := make(chan []RankedLink, 1)
@@ -233,8 +233,18 @@ func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) r
 
 func (r *exerciseRecorder) add(cmds []redis.Cmder) {
 	tr := exerciseTrip{cmds: cmds}
+	setup := true
 	for _, c := range cmds {
-		tr.names = append(tr.names, strings.ToUpper(c.Name()))
+		name := strings.ToUpper(c.Name())
+		tr.names = append(tr.names, name)
+		switch name {
+		case "HELLO", "CLIENT", "AUTH", "SELECT":
+		default:
+			setup = false
+		}
+	}
+	if setup {
+		return // go-redis setting up a new connection, not the exercise
 	}
 	r.mu.Lock()
 	r.trips = append(r.trips, tr)
