@@ -77,7 +77,7 @@ func checkReads(t *testing.T, trips []exerciseTrip, n int) {
 	for _, tr := range trips {
 		for _, c := range tr.cmds {
 			if page, whole := pageSize(c); whole || page > int64(n) {
-				t.Fatalf("TopLinks(%d) sent %q: it reads %s of the ranking, which can hold millions of links. Read a page of n from the top: ZRANGE key start start+n-1 REV WITHSCORES", n, fmt.Sprint(c.Args()...), map[bool]string{true: "all", false: strconv.FormatInt(page, 10) + " entries"}[whole])
+				t.Fatalf("TopLinks(%d) sent %q: it reads %s of the ranking, which can hold millions of links. Read a page of n from the top: ZRANGE key start start+n-1 REV WITHSCORES", n, argsText(c), map[bool]string{true: "all", false: strconv.FormatInt(page, 10) + " entries"}[whole])
 			}
 		}
 		if len(tr.cmds) == 1 && (tr.names[0] == "HGET" || tr.names[0] == "HGETALL" || tr.names[0] == "HMGET") {
@@ -258,4 +258,13 @@ func (r *exerciseRecorder) Trips() []exerciseTrip {
 	out := r.trips
 	r.trips = nil
 	return out
+}
+
+// argsText is a command as redis-cli would show it.
+func argsText(c redis.Cmder) string {
+	var parts []string
+	for _, a := range c.Args() {
+		parts = append(parts, fmt.Sprint(a))
+	}
+	return strings.Join(parts, " ")
 }
