@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -14,6 +16,8 @@ import (
 func TestExerciseServerVersion(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	want := testkit.Features(t).Version
+	asked := &askedHook{}
+	rdb.AddHook(asked)
 
 	got, err := ServerVersion(ctx, rdb)
 	if notDone(err) {
@@ -30,6 +34,9 @@ func TestExerciseServerVersion(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(got) {
 		t.Fatalf("ServerVersion = %q, want %q (major.minor.patch). Hint: read the redis_version line, not another one such as redis_git_sha1 or redis_build_id", got, want)
+	}
+	if !asked.asked.Load() {
+		t.Fatalf("ServerVersion = %q without asking the server (no INFO was sent): the next server may be another version; read it from INFO server", got)
 	}
 	if got != want {
 		t.Fatalf("ServerVersion = %q, but this server is Redis %s: ask the server (INFO server) rather than writing the version down", got, want)
@@ -61,3 +68,22 @@ func TestExerciseServerVersionReportsErrors(t *testing.T) {
 // notDone tells the shipped stub's error from a real one, without naming the
 // stub's variable (a finished exercise may have removed it).
 func notDone(err error) bool { return err != nil && strings.Contains(err.Error(), "not done yet") }
+
+// askedHook notes whether the server was asked for its version. Only INFO
+// counts: go-redis itself sends HELLO whenever it opens a connection.
+type askedHook struct{ asked atomic.Bool }
+
+func (h *askedHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *askedHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if strings.ToUpper(cmd.Name()) == "INFO" {
+			h.asked.Store(true)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *askedHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
