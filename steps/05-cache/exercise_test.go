@@ -69,7 +69,7 @@ func TestExerciseCachedNameReadsThrough(t *testing.T) {
 	}
 	pttl := other.PTTL(ctx, key).Val()
 	if pttl <= 0 {
-		t.Fatalf("%s has no TTL (PTTL = %v): an entry without expiry is served, stale, for ever once the product changes. Pass ttl to SET (rdb.Set(ctx, key, name, ttl))", key, pttl)
+		t.Fatalf("%s has no TTL (%s): an entry without expiry is served, stale, for ever once the product changes. Pass ttl to SET (rdb.Set(ctx, key, name, ttl))", key, pttlText(pttl))
 	}
 	if pttl > ttl || pttl < ttl/2 {
 		t.Fatalf("%s's TTL is %v, want about %v (the ttl argument)", key, pttl, ttl)
@@ -147,7 +147,7 @@ func TestExerciseCachedNameNeedsATTL(t *testing.T) {
 		_, err := cachedForTest(t, ctx, rdb, 3, ttl, db)
 		if err == nil {
 			pttl := rdb.PTTL(ctx, "exercise:product:3:name").Val()
-			t.Fatalf("CachedName with ttl %v returned no error (the entry's PTTL is %v): to rdb.Set a 0 means \"keep for ever\". Return an error for a ttl that is not positive", ttl, pttl)
+			t.Fatalf("CachedName with ttl %v returned no error (the entry: %s): to rdb.Set a 0 means \"keep for ever\". Return an error for a ttl that is not positive", ttl, pttlText(pttl))
 		}
 	}
 }
@@ -218,4 +218,16 @@ func (r *exerciseRecorder) Trips() []exerciseTrip {
 	out := r.trips
 	r.trips = nil
 	return out
+}
+
+// pttlText says what PTTL answered, in words (go-redis returns -1 and -2,
+// "no expiry" and "no key", as durations of -1ns and -2ns).
+func pttlText(pttl time.Duration) string {
+	switch pttl {
+	case -1:
+		return "PTTL -1: no expiry"
+	case -2:
+		return "PTTL -2: no such key"
+	}
+	return "PTTL " + pttl.String()
 }

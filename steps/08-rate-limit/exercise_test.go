@@ -77,7 +77,7 @@ func TestExerciseAllowFixedSetsTheWindowOnce(t *testing.T) {
 	allowForTest(t, ctx, rdb, key, 10, window)
 	pttl := rdb.PTTL(ctx, key).Val()
 	if pttl <= 0 {
-		t.Fatalf("after the first request, %s has no expiry (PTTL %v): the counter never resets, and the client is blocked for ever once it reaches the limit. PEXPIRE it by the window", key, pttl)
+		t.Fatalf("after the first request, %s has no expiry (%s): the counter never resets, and the client is blocked for ever once it reaches the limit. PEXPIRE it by the window", key, pttlText(pttl))
 	}
 	if pttl > window || pttl < window/2 {
 		t.Fatalf("after the first request, %s expires in %v, want about the window, %v", key, pttl, window)
@@ -205,4 +205,16 @@ func (r *exerciseRecorder) Trips() []exerciseTrip {
 	out := r.trips
 	r.trips = nil
 	return out
+}
+
+// pttlText says what PTTL answered, in words (go-redis returns -1 and -2,
+// "no expiry" and "no key", as durations of -1ns and -2ns).
+func pttlText(pttl time.Duration) string {
+	switch pttl {
+	case -1:
+		return "PTTL -1: no expiry"
+	case -2:
+		return "PTTL -2: no such key"
+	}
+	return "PTTL " + pttl.String()
 }

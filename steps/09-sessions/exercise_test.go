@@ -69,8 +69,8 @@ func TestExerciseTouchAGoneSession(t *testing.T) {
 		t.Errorf("Touch on a session that does not exist returned true, want false")
 	}
 	if fields := rdb.HGetAll(ctx, exerciseSession).Val(); len(fields) > 0 {
-		t.Fatalf("Touch on a session that does not exist created %v (TTL %v): an expired session came back to life, and whoever holds its cookie is logged in again. Write only when the key exists, in the same atomic step as the check",
-			fields, rdb.PTTL(ctx, exerciseSession).Val())
+		t.Fatalf("Touch on a session that does not exist created %v (%s): an expired session came back to life, and whoever holds its cookie is logged in again. Write only when the key exists, in the same atomic step as the check",
+			fields, ttlText(rdb.PTTL(ctx, exerciseSession).Val()))
 	}
 }
 
@@ -119,7 +119,15 @@ func TestExerciseTouchNeverResurrects(t *testing.T) {
 		return // one atomic step: there was no moment to expire in
 	}
 	if fields := rdb.HGetAll(ctx, exerciseSession).Val(); len(fields) > 0 {
-		t.Fatalf("the session expired right after Touch's %s, and Touch's next command brought it back as %v (TTL %v). A check followed by a write is two steps, and the session can expire in between: do both in one Lua script (as the lesson's touchScript does), or WATCH the key and write inside MULTI/EXEC",
-			hook.after, fields, rdb.PTTL(ctx, exerciseSession).Val())
+		t.Fatalf("the session expired right after Touch's %s, and Touch's next command brought it back as %v (%s). A check followed by a write is two steps, and the session can expire in between: do both in one Lua script (as the lesson's touchScript does), or WATCH the key and write inside MULTI/EXEC",
+			hook.after, fields, ttlText(rdb.PTTL(ctx, exerciseSession).Val()))
 	}
+}
+
+// ttlText says what PTTL answered, in words.
+func ttlText(pttl time.Duration) string {
+	if pttl == -1 {
+		return "and no TTL: it never expires"
+	}
+	return "TTL " + pttl.String()
 }
