@@ -23,6 +23,15 @@ var lessons = []Step{
 		// module list and the lines under the verdict vary.
 		Normalize: []Rule{Version, Rewrite(`^Modules: .*$`, "Modules: <this build's modules>"),
 			Rewrite(`^Verdict: .*$`, "Verdict: <verdict for this server>"), Rewrite(`^  - .*\n`, "")},
+		Exercise: &Exercise{
+			Task: "Return the server's version from the redis_version line of INFO server.",
+			Hints: []string{
+				"The lesson's `verify` already reads it: find the line.",
+				"`rdb.Info(ctx, \"server\").Result()` gives the whole section as text.",
+				"Lines end in `\\r\\n`: `strings.TrimSpace` each, then `strings.CutPrefix(line, \"redis_version:\")`.",
+				"Return the error wrapped with `%w`, never `\"\", nil`.",
+			},
+		},
 	},
 	{
 		Name:    "setup",
@@ -39,6 +48,15 @@ var lessons = []Step{
 			Rewrite(`^  \(no REDIS_URL or REDIS_HOST.*\n`, ""),
 			Rewrite(`^(  (address|database|user|password|TLS|URL|timeouts|pool size): +).*$`, "$1<your setting>"),
 		},
+		Exercise: &Exercise{
+			Task: "Parse a REDIS_URL into options and refuse bad ones with clear errors that never show the password.",
+			Hints: []string{
+				"`redis.ParseURL` does the parsing; you add the checks.",
+				"Check the scheme first, and mention `redis://` in the error.",
+				"ParseURL accepts port 99999 and database 16: check 1–65535 and 0–15 yourself.",
+				"`url.Parse`'s error quotes the password: keep only `(*url.Error).Err` and show `u.Redacted()`.",
+			},
+		},
 	},
 	{
 		Name:    "connect",
@@ -50,6 +68,14 @@ var lessons = []Step{
 			"Try `redis-cli info clients` while the step runs, or `redis-cli client list`.",
 		},
 		Normalize: []Rule{Version, Memory, Rewrite(`^Connected clients: \d+$`, "Connected clients: <n>")},
+		Exercise: &Exercise{
+			Task: "Make a client whose pool holds at most maxConns connections and where a command waits at most wait for one.",
+			Hints: []string{
+				"Copy the options, `opts := *base`, rather than changing the caller's.",
+				"`PoolSize` caps the connections in use; `PoolTimeout` caps the wait for one.",
+				"Refuse `maxConns < 1` and `wait <= 0` with an error (go-redis panics on negative sizes).",
+			},
+		},
 	},
 	{
 		Name:    "data-types",
@@ -60,6 +86,15 @@ var lessons = []Step{
 			"Look at what the step left behind: `redis-cli HGETALL user:1001`, `redis-cli LRANGE notifications:1001 0 -1`, `redis-cli ZRANGE leaderboard:weekly 0 -1 REV WITHSCORES`.",
 			"`redis-cli TYPE user:1001` names a key's type; using another type's command on it gives WRONGTYPE.",
 			"A set has no order: sort SMEMBERS/SINTER replies before printing or comparing them.",
+		},
+		Exercise: &Exercise{
+			Task: "Give a player's place on the leaderboard, 1 for the top score.",
+			Hints: []string{
+				"Ask Redis for one member's rank; don't download the board.",
+				"`ZREVRANK` counts from the highest score, `ZRANK` from the lowest.",
+				"Ranks start at 0: add 1.",
+				"`errors.Is(err, redis.Nil)` means not on the board (ok == false); return any other error.",
+			},
 		},
 	},
 	{
@@ -74,6 +109,15 @@ var lessons = []Step{
 		},
 		// Only the timings vary; the hit/miss labels and counts do not.
 		Normalize: []Rule{Duration},
+		Exercise: &Exercise{
+			Task: "Read through a Redis cache with a TTL; deleting the key invalidates it.",
+			Hints: []string{
+				"GET first; only `redis.Nil` is a miss.",
+				"Store with `rdb.Set(ctx, key, v, ttl)`: one command (SET … PX), not SET then EXPIRE.",
+				"Don't cache a load error.",
+				"Refuse `ttl <= 0` (for SET, 0 means forever); keep no copy in a Go map.",
+			},
+		},
 	},
 	{
 		Name:     "json",
@@ -86,6 +130,15 @@ var lessons = []Step{
 			"go-redis sends a Go string to JSON.SET and JSON.ARRAPPEND as raw JSON: pass `\"\\\"light\\\"\"` (or json.Marshal the value), not \"light\".",
 			"No JSON on your server (ERR unknown command 'JSON.SET')? It was built without the JSON module (`redis-cli MODULE LIST` shows no ReJSON): the official redis:8.6 image has it (`make up`), or use the embedded server (WORKBOOK_REDIS=embedded).",
 		},
+		Exercise: &Exercise{
+			Task: "Add points to $.metrics.reputation in place and return the new value.",
+			Hints: []string{
+				"The lesson's NUMINCRBY on followers is the model.",
+				"`rdb.JSONNumIncrBy(ctx, key, \"$.metrics.reputation\", n)`, never JSON.GET then JSON.SET.",
+				"The reply is a JSON array: decode it into `[]*float64`.",
+				"`[]` means nothing matched and `[null]` means not a number: both are errors; check the length before reading `[0]`.",
+			},
+		},
 	},
 	{
 		Name:    "pubsub",
@@ -96,6 +149,15 @@ var lessons = []Step{
 			"In another terminal, `redis-cli PSUBSCRIBE 'events:*'`, then run the step: you see the two JSON events, timestamps included.",
 			"Publish with nobody listening: `redis-cli PUBLISH events:user:signup '{}'` answers 0, the number of receivers. The event is gone.",
 			"`go run ./steps/07-pubsub -streams` publishes first and starts the consumer afterwards; `redis-cli XINFO GROUPS step07:events` during a run shows the group's pending count.",
+		},
+		Exercise: &Exercise{
+			Task: "Subscribe, and return only once Redis has confirmed every channel.",
+			Hints: []string{
+				"`Bus.Start` does this.",
+				"`rdb.Subscribe` returns before the confirmation arrives.",
+				"Loop on `ps.Receive` until one `*redis.Subscription` per channel has arrived; close `ps` on an error.",
+				"Refuse an empty list of channels.",
+			},
 		},
 	},
 	{
@@ -112,6 +174,15 @@ var lessons = []Step{
 		// rounded up to tenths: 10.0s unless the machine stalled for more
 		// than 100 ms. Only that stall may vary, never the figure's meaning.
 		Normalize: []Rule{Rewrite(`^Retry after: (9\.[5-9]|10\.0)s$`, "Retry after: <10 s minus the run's own time, rounded up to tenths>")},
+		Exercise: &Exercise{
+			Task: "A fixed-window limiter: one atomic round trip, the expiry set on the window's first hit only.",
+			Hints: []string{
+				"INCR counts; the key's expiry is the window.",
+				"One round trip that is atomic: a Lua script (`redis.NewScript`) or `TxPipelined`, not a plain pipeline.",
+				"Set PEXPIRE only when INCR returns 1 (or when PTTL < 0, or with NX).",
+				"Decide from INCR's reply (`n <= limit`), never from a GET beforehand.",
+			},
+		},
 	},
 	{
 		Name:    "sessions",
@@ -130,6 +201,15 @@ var lessons = []Step{
 			// Timestamps of this run.
 			Rewrite(`\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\b`, "<timestamp>"),
 		},
+		Exercise: &Exercise{
+			Task: "Refresh last_active and the TTL of a live session; never bring back an expired one.",
+			Hints: []string{
+				"HSET on a missing key creates a new hash, with no TTL.",
+				"Look at the lesson's `touchScript`.",
+				"In a script: EXISTS, then HSET and PEXPIRE; return 0 or 1.",
+				"Or WATCH the key, check EXISTS, and write in `TxPipelined`, retrying on `TxFailedErr`.",
+			},
+		},
 	},
 	{
 		Name:    "pipelines",
@@ -143,6 +223,15 @@ var lessons = []Step{
 		},
 		// Timings and rates depend on the machine; the speedup too.
 		Normalize: []Rule{Duration, Rate, Rewrite(`\b\d+(\.\d+)?x faster\b`, "<n>x faster")},
+		Exercise: &Exercise{
+			Task: "Move integer cents between fields of one hash with WATCH, retrying on TxFailedErr.",
+			Hints: []string{
+				"`Bank.Transfer` is the model.",
+				"`rdb.Watch(ctx, fn, key)`; inside, `tx.HMGet` both accounts; a nil value means `ErrUnknownAccount`.",
+				"Write both HINCRBYs in `tx.TxPipelined`; too little money means `ErrShortOfFunds`.",
+				"Loop while `errors.Is(err, redis.TxFailedErr)`, at most `moveAttempts` times.",
+			},
+		},
 	},
 	{
 		Name:    "concurrency",
@@ -166,6 +255,15 @@ var lessons = []Step{
 			// the test asserts that it is fewer than the commands.
 			Rewrite(`^Round trips: \d+ for`, "Round trips: <n> for"),
 		},
+		Exercise: &Exercise{
+			Task: "GET many keys concurrently, at most limit at once, in order, stopping at the first error.",
+			Hints: []string{
+				"The lesson's `fanOut` is the pattern.",
+				"`g, gctx := errgroup.WithContext(ctx)` and `g.SetLimit(limit)`.",
+				"Each `g.Go` writes `values[i]`; `redis.Nil` gives \"\".",
+				"Pass `gctx` to `rdb.Get`; refuse `limit < 1` (SetLimit(0) hangs, a negative limit is unbounded).",
+			},
+		},
 	},
 	{
 		Name:    "url-shortener",
@@ -183,6 +281,15 @@ var lessons = []Step{
 			Rewrite(`^(Shortened: https://sho\.rt/)[0-9A-Za-z]{7}\b`, "${1}<code>"),
 			Rewrite(`^( \d+\. )[0-9A-Za-z]{7}:`, "${1}<code>:"),
 			Memory,
+		},
+		Exercise: &Exercise{
+			Task: "The top n links by clicks, skipping expired ones and filling up from further down.",
+			Hints: []string{
+				"`Shortener.Top` is the model.",
+				"`ZRangeArgsWithScores{Rev: true, Start: s, Stop: s+n-1}`: the stop index is inclusive; never read `0 -1`.",
+				"Fetch a page's long_urls in one `rdb.Pipelined`; `redis.Nil` means expired, so skip it.",
+				"Loop to the next page until you have n or a page comes back empty; refuse `n < 1`.",
+			},
 		},
 	},
 }
