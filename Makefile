@@ -39,6 +39,10 @@ test-step-%: ## run one step's tests (every package, your exercise included), e.
 	@test -n "$(call step_dir,$*)" || { echo "no step $* under steps/"; exit 2; }
 	$(GO) test -count=1 -v ./$(call step_dir,$*)/...
 
+.PHONY: prepare
+prepare: ## get everything a workshop needs offline (modules, programs, test builds, the Redis image), then the doctor
+	$(GO) run ./runner prepare $(ARGS)
+
 .PHONY: mutants
 mutants: ## the breakages kept in the repository: every shipped stub fails its exercise, every failure a chapter shows still happens
 	$(GO) test -count=1 -v -run 'TestEveryStubFailsItsExercise|TestShownFailuresAreReal' ./internal/workbook/ ./internal/docs/
@@ -65,6 +69,11 @@ bench: ## measure go-redis beside redis-benchmark (table, bench/benchmarks.csv a
 .PHONY: up
 up: ## start Redis 8.6 with Docker Compose on 127.0.0.1:6379 and wait until it answers
 	@test -n "$(COMPOSE)" || { echo "Docker Compose not found: install Docker Desktop, or the docker-compose package"; exit 2; }
+	@# REDIS_BIND (a workshop's class server) opens it to the network: never without a password.
+	@bind="$${REDIS_BIND:-$$(sed -n 's/^REDIS_BIND=//p' .env 2>/dev/null)}"; \
+	 pw="$${REDIS_PASSWORD:-$$(sed -n 's/^REDIS_PASSWORD=//p' .env 2>/dev/null)}"; \
+	 if [ -n "$$bind" ] && [ "$$bind" != 127.0.0.1 ] && [ -z "$$pw" ]; then \
+	   echo "REDIS_BIND=$$bind makes Redis reachable from the network: set REDIS_PASSWORD too"; exit 2; fi
 	$(COMPOSE) up -d
 	@# Compose v1 has no --wait: poll the healthcheck the same way for both.
 	@for i in $$(seq 60); do \
