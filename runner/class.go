@@ -26,9 +26,16 @@ import (
 // doctor runs and step changes travel to the board as small events (see
 // internal/classroom). The attendee's lessons still use their own Redis.
 
-// stateDir is where the runner keeps what is the learner's: progress, the
+// stateDir is where the runner keeps what is the learner's: beside the
+// progress file (.workbook/, or where WORKBOOK_PROGRESS points, so that
+// each attendee of a shared machine has a membership of their own), the
 // class membership and its queue.
-func (a *app) stateDir() string { return filepath.Join(a.root, ".workbook") }
+func (a *app) stateDir() string {
+	if a.prog != nil && a.prog.Path() != "" {
+		return filepath.Dir(a.prog.Path())
+	}
+	return filepath.Join(a.root, ".workbook")
+}
 
 // join: runner join URL --name NAME
 func (a *app) join(args []string) int {
@@ -192,4 +199,62 @@ func drawBoard(ctx context.Context, w io.Writer, b *classroom.Board, titles []cl
 		case <-time.After(30 * time.Second): // keeps "for N min" fresh
 		}
 	}
+}
+
+// checkEvent is what the class board learns from a step's checks: the
+// statuses and the first line of the first failure.
+func checkEvent(c *stepChecks, exerciseOnly bool) classroom.Event {
+	ev := classroom.Event{Kind: classroom.KindCheck, Step: c.step.Number}
+	if !exerciseOnly {
+		switch {
+		case !c.lessonOK():
+			ev.Lesson = classroom.Failed
+		case c.partly() != "":
+			ev.Lesson = classroom.Partial
+		default:
+			ev.Lesson = classroom.Passed
+		}
+	}
+	if c.step.Exercise != nil {
+		ev.Exercise = classroom.Failed
+		if c.exerciseOK() {
+			ev.Exercise = classroom.Passed
+		}
+	}
+	ev.Failure = firstFailure(c)
+	return ev
+}
+
+// firstFailure is "TestName: what it said" for the first failing test: the
+// text of testify's Error: line when there is one, else its first line.
+func firstFailure(c *stepChecks) string {
+	for _, p := range c.pkgs {
+		for _, t := range p.Tests {
+			if t.Action != "fail" {
+				continue
+			}
+			first := ""
+			for _, line := range t.Output {
+				line = strings.TrimSpace(line)
+				switch {
+				case line == "", strings.HasPrefix(line, "=== "), strings.HasPrefix(line, "--- "),
+					strings.HasPrefix(line, "Error Trace:"), strings.HasPrefix(line, "Test:"):
+					continue
+				case strings.HasPrefix(line, "Error:"):
+					return t.Name + ": " + strings.TrimSpace(strings.TrimPrefix(line, "Error:"))
+				}
+				if first == "" {
+					first = line
+				}
+			}
+			if first != "" {
+				return t.Name + ": " + first
+			}
+			return t.Name + " failed"
+		}
+		if p.Action == "fail" && len(p.Tests) == 0 {
+			return p.Package + " does not build"
+		}
+	}
+	return ""
 }

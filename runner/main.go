@@ -42,6 +42,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis-go-workbook/workbook/internal/classroom"
 	"github.com/redis-go-workbook/workbook/internal/embedded"
 	"github.com/redis-go-workbook/workbook/internal/provision"
 	// The runner starts containers (a step's program never does) and hands
@@ -121,6 +122,7 @@ type app struct {
 	dbNoted    bool // the learner's REDIS_DB was mentioned
 
 	classWarned bool // the class server was out of reach; said once
+	classStep   int  // the step last told to the class board
 }
 
 func main() {
@@ -354,6 +356,10 @@ func (a *app) save() {
 	if err := a.prog.Save(); err != nil {
 		a.ui.printf("%s cannot save progress: %v\n", a.ui.warn(), err)
 	}
+	if a.prog.Current != 0 && a.prog.Current != a.classStep {
+		a.classStep = a.prog.Current
+		a.tellClass(classroom.Event{Kind: classroom.KindStep, Step: a.prog.Current})
+	}
 }
 
 func (a *app) cleanup() {
@@ -511,6 +517,7 @@ func (a *app) record(c *stepChecks, exerciseOnly bool) {
 		}
 		p.CheckedAt = time.Now().UTC().Truncate(time.Second)
 	})
+	a.tellClass(checkEvent(c, exerciseOnly))
 }
 
 func (a *app) checkCommand(ctx context.Context, args []string) int {
