@@ -31,7 +31,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/signal"
 	"runtime"
@@ -736,15 +735,10 @@ func runEmbedded(args []string) int {
 	// SIGTERM sent as soon as that line appears must stop it cleanly.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "error: -addr %q is not host:port (e.g. 127.0.0.1:6380): %v\n", *addr, err)
-		return 2
-	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		// The embedded server has no protected mode: loopback only, as
-		// `make redis-embedded` (internal/embedded/cmd/redis-embedded) does.
-		fmt.Fprintf(os.Stderr, "error: refusing to listen on %s: not a loopback address, and the embedded server has no protected mode; use 127.0.0.1 (or `make redis-embedded ADDR=... ` with -public)\n", *addr)
+	// The embedded server has no protected mode: loopback only, the same
+	// guard as `make redis-embedded` (internal/embedded/cmd/redis-embedded).
+	if err := embedded.CheckLoopback(*addr); err != nil {
+		fmt.Fprintln(os.Stderr, "error: -addr", err)
 		return 2
 	}
 	srv, err := embedded.Start(*addr)
