@@ -55,7 +55,7 @@ func TestValidateURL(t *testing.T) {
 		"https://example.com",
 		"http://example.com/a/b?c=d#e",
 		"HTTPS://EXAMPLE.COM/x",
-		"https://127.0.0.1:8080/x",
+		"https://93.184.215.14:8080/x",
 		"https://example.com/" + strings.Repeat("a", MaxURLLength-len("https://example.com/")),
 	} {
 		assert.NoError(t, ValidateURL(ok), ok)
@@ -70,6 +70,9 @@ func TestValidateURL(t *testing.T) {
 		{"https://", "no host"},
 		{"https:///path", "no host"},
 		{"https://trusted.example@evil.example/", "user name or password"},
+		{"https://127.0.0.1:8080/x", "loopback"},
+		{"http://169.254.169.254/latest/meta-data/", "link-local"},
+		{"http://192.168.0.1/", "private network"},
 		{"https://exa mple.com", "white space"},
 		{"https://example.com/\nx", "white space"},
 		{"https://example.com/" + strings.Repeat("a", MaxURLLength), "the limit is 2048"},
@@ -480,4 +483,19 @@ func TestStatsAndTop(t *testing.T) {
 	assert.Error(t, err)
 	_, err = s.Stats(ctx, "missing")
 	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+// A click is counted in one MULTI/EXEC: the hash's counter, the ranking and
+// the click list change together or not at all, and no reader sees one
+// without the others. A go-redis hook records what Resolve sends.
+func TestClickIsOneTransaction(t *testing.T) {
+	s, rdb, ctx := newTest(t)
+	link, err := s.Shorten(ctx, "https://example.com/", Options{TTL: time.Hour})
+	require.NoError(t, err)
+	rec := testkit.Record(rdb)
+	_, err = s.Resolve(ctx, link.Code)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rec.Transactions(), "%v", rec.Trips())
+	last := rec.Trips()[len(rec.Trips())-1]
+	assert.Equal(t, []string{"multi", "hincrby", "zincrby", "lpush", "ltrim", "pexpireat", "pexpireat", "exec"}, last)
 }
