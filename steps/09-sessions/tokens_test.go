@@ -50,11 +50,18 @@ func TestFormTokenIsAcceptedOnce(t *testing.T) {
 func TestFormTokenExpiresAloneWithItsField(t *testing.T) {
 	ctx, rdb, sm, id := sessionWithTokens(t, nil)
 
-	token, err := sm.IssueFormToken(ctx, id, 100*time.Millisecond)
+	token, err := sm.IssueFormToken(ctx, id, time.Minute)
 	require.NoError(t, err)
 	has, err := rdb.HExists(ctx, sessionKey(id), fieldFormToken).Result()
 	require.NoError(t, err)
 	require.True(t, has)
+	ttl, err := rdb.HTTL(ctx, sessionKey(id), fieldFormToken).Result()
+	require.NoError(t, err)
+	require.Len(t, ttl, 1)
+	assert.Greater(t, ttl[0], int64(50), "the field has the token's own TTL (seconds left)")
+	// The minute passes: the server expires the field (a TTL of one
+	// second, the shortest HEXPIRE takes).
+	require.NoError(t, rdb.HExpire(ctx, sessionKey(id), time.Second, fieldFormToken).Err())
 	require.Eventually(t, func() bool {
 		return !rdb.HExists(ctx, sessionKey(id), fieldFormToken).Val()
 	}, 10*time.Second, 5*time.Millisecond, "the field outlived its TTL")
