@@ -103,7 +103,7 @@ var lessons = []Step{
 		Teaches: "cache-aside, TTLs, invalidation, SCAN",
 		Summary: "A generic cache-aside wrapper: deterministic keys, a TTL on every entry, errors never cached, one call for concurrent misses, and invalidation with SCAN and UNLINK.",
 		Hints: []string{
-			"See the entries: `redis-cli --scan --pattern 'api:products:*'` (SCAN, not KEYS) and `redis-cli TTL <key>`.",
+			"See the entries: `redis-cli --scan --pattern 'workbook:products:*'` (SCAN, not KEYS) and `redis-cli TTL <key>`.",
 			"A key is the prefix plus the first 16 hex digits of the SHA-256 of the arguments' JSON: equal arguments, equal key.",
 			"Run the cache's tests with `go test ./steps/05-cache/...`: the stampede test shows the naive cache calling the function once per concurrent miss.",
 		},

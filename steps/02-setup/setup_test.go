@@ -42,6 +42,18 @@ func TestOutput(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, showSetup(testkit.Context(t), &out, rdb))
 	assert.NotContains(t, out.String(), "s3cret-Pa55", "the password must never be printed")
+	// The golden file hides the values (they are the learner's own), so
+	// check here that the ones this test set are the ones reported.
+	assert.Contains(t, out.String(), `Configuration:
+  address:    localhost:6379
+  database:   0
+  user:       default
+  password:   set (hidden)
+  TLS:        false
+  URL:        redis://:xxxxx@localhost:6379/0
+  timeouts:   dial 5s (go-redis default), read 2s, write same as read (go-redis default)
+  pool size:  20 connections
+`)
 
 	t.Chdir(root)
 	testkit.AssertOutput(t, 2, out.String())
@@ -79,4 +91,24 @@ func TestBadSettingIsExplained(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, `REDIS_PORT="abc" is not valid: not a number (use a number from 1 to 65535, e.g. 6379)`, err.Error())
 	assert.Empty(t, out.String())
+}
+
+// Every setting of .env reaches the report, each in its own line.
+func TestEverySettingIsReported(t *testing.T) {
+	rdb := testkit.Client(t)
+	inProject(t, "REDIS_HOST=cache.internal\nREDIS_PORT=6380\nREDIS_DB=5\nREDIS_USERNAME=app\nREDIS_PASSWORD=pw\n"+
+		"REDIS_POOL_SIZE=7\nREDIS_DIAL_TIMEOUT=3s\nREDIS_READ_TIMEOUT=4s\nREDIS_WRITE_TIMEOUT=6s\n")
+	var out bytes.Buffer
+	require.NoError(t, showSetup(testkit.Context(t), &out, rdb))
+	for _, line := range []string{
+		"  address:    cache.internal:6380\n",
+		"  database:   5\n",
+		"  user:       app\n",
+		"  password:   set (hidden)\n",
+		"  URL:        redis://app:xxxxx@cache.internal:6380/5\n",
+		"  timeouts:   dial 3s, read 4s, write 6s\n",
+		"  pool size:  7 connections\n",
+	} {
+		assert.Contains(t, out.String(), line)
+	}
 }

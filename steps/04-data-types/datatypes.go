@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/steps/keyclaim"
 )
 
 // The keys this step writes. Naming keys "type:id:field" is a convention,
@@ -25,6 +27,9 @@ const (
 	leaderboardKey = "leaderboard:weekly"
 )
 
+// The two temporary hashes of showEncodings.
+const bigKey, longKey = "encoding:demo:big", "encoding:demo:long"
+
 // stepKeys lists every key the step leaves behind.
 var stepKeys = []string{nameKey, viewsKey, userKey, notificationsK, tagsA, tagsB, leaderboardKey}
 
@@ -39,6 +44,13 @@ type User struct {
 
 // dataTypes writes one small example of each core type and reads it back.
 func dataTypes(ctx context.Context, out io.Writer, rdb *redis.Client) error {
+	// This Redis may hold data of its own under these very names (a
+	// user:1001 of a real application, say): claim the keys first, which
+	// stops the step, changing nothing, if any of them exists and was not
+	// written by the workbook (see steps/keyclaim).
+	if err := keyclaim.Claim(ctx, rdb, "step 4", append(stepKeys, bigKey, longKey)...); err != nil {
+		return err
+	}
 	// Start from a clean slate, so that running the step twice prints the
 	// same thing: LPUSH, for one, would otherwise keep adding to the list.
 	// UNLINK deletes like DEL but frees the memory in the background.
@@ -64,7 +76,10 @@ func dataTypes(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "\nTotal keys in database: %d (%d written by this step)\n", total, ours)
+	fmt.Fprintf(out, "\nTotal keys in database: %d (%d written by this step, and %s, which lists them)\n", total, ours, keyclaim.Registry)
+	// The keys stay, on purpose: look at them with redis-cli. The next run
+	// of this step replaces them, and step 6 writes its own user:1001.
+	fmt.Fprintf(out, "Left the %d keys above for you to explore with redis-cli\n", ours)
 	return nil
 }
 
@@ -236,8 +251,7 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 
 	maxEntries, maxValue := listpackLimits(ctx, rdb)
 	// Two temporary hashes, removed again at the end.
-	const bigKey, longKey = "encoding:demo:big", "encoding:demo:long"
-	defer rdb.Unlink(context.WithoutCancel(ctx), bigKey, longKey)
+	defer keyclaim.Release(context.WithoutCancel(ctx), rdb, bigKey, longKey)
 
 	// Exactly at the limit, the hash is still a listpack...
 	fields := make(map[string]any, maxEntries)
@@ -273,5 +287,5 @@ func showEncodings(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 
 	// Remove the temporary hashes now, not only in the deferred call, so
 	// that DBSIZE below counts only the step's keys.
-	return rdb.Unlink(ctx, bigKey, longKey).Err()
+	return keyclaim.Release(ctx, rdb, bigKey, longKey)
 }

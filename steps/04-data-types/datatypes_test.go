@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -102,7 +103,7 @@ func TestRunningTwiceGivesTheSameResult(t *testing.T) {
 	require.NoError(t, dataTypes(ctx, &second, rdb))
 	assert.Equal(t, first.String(), second.String())
 	assert.EqualValues(t, 3, rdb.LLen(ctx, notificationsK).Val())
-	assert.EqualValues(t, 7, rdb.DBSize(ctx).Val())
+	assert.EqualValues(t, 8, rdb.DBSize(ctx).Val(), "its 7 keys and workbook:keys")
 
 	// Without the UNLINK at the start, the list grows on every run.
 	require.NoError(t, showLists(ctx, &bytes.Buffer{}, rdb))
@@ -119,7 +120,7 @@ func TestLeavesOtherKeysAlone(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, dataTypes(ctx, &out, rdb))
 	assert.Equal(t, "keep me", rdb.Get(ctx, "someone:else").Val())
-	assert.Contains(t, out.String(), "Total keys in database: 8 (7 written by this step)\n")
+	assert.Contains(t, out.String(), "Total keys in database: 9 (7 written by this step, and workbook:keys, which lists them)\n")
 	// The temporary hashes of the encodings section are gone.
 	assert.Zero(t, rdb.Exists(ctx, "encoding:demo:big", "encoding:demo:long").Val())
 }
@@ -169,4 +170,43 @@ func TestWrongType(t *testing.T) {
 	entry, ok := diagnose.Explain(err)
 	require.True(t, ok)
 	assert.Equal(t, "wrongtype", entry.ID)
+}
+
+// Pointed at a Redis that holds a learner's own data, some of it under the
+// very names the step uses, the step stops before writing anything and
+// names the keys it would have overwritten.
+func TestLearnersOwnKeysAreSafe(t *testing.T) {
+	ctx := testkit.Context(t)
+	rdb := testkit.Client(t)
+	pipe := rdb.Pipeline()
+	for i := range 90 {
+		pipe.Set(ctx, fmt.Sprintf("app:key:%d", i), i, 0)
+	}
+	pipe.HSet(ctx, userKey, "name", "A real user", "plan", "paid")
+	pipe.Set(ctx, viewsKey, 123456, 0)
+	pipe.ZAdd(ctx, leaderboardKey, redis.Z{Score: 1, Member: "real player"})
+	pipe.Set(ctx, nameKey, "Real Name", 0)
+	pipe.RPush(ctx, notificationsK, "a real notification")
+	pipe.SAdd(ctx, tagsA, "real")
+	pipe.SAdd(ctx, tagsB, "real")
+	pipe.Set(ctx, "encoding:demo:big", "theirs", 0)
+	_, err := pipe.Exec(ctx)
+	require.NoError(t, err)
+	before := testkit.Snapshot(t, rdb)
+	require.Len(t, before, 98)
+
+	err = dataTypes(ctx, &bytes.Buffer{}, rdb)
+	require.Error(t, err)
+	for _, k := range append(stepKeys, "encoding:demo:big") {
+		assert.ErrorContains(t, err, k)
+	}
+	assert.ErrorContains(t, err, "nothing was changed")
+	assert.Equal(t, before, testkit.Snapshot(t, rdb), "the learner's data is exactly as it was")
+
+	// One foreign key is enough to stop it.
+	require.NoError(t, rdb.FlushDB(ctx).Err())
+	require.NoError(t, rdb.Set(ctx, "article:5002:tags", "theirs", 0).Err())
+	err = dataTypes(ctx, &bytes.Buffer{}, rdb)
+	assert.ErrorContains(t, err, "would overwrite article:5002:tags,")
+	assert.EqualValues(t, 1, rdb.DBSize(ctx).Val())
 }

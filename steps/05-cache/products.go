@@ -39,10 +39,15 @@ func (db *productDB) Get(ctx context.Context, id int) (Product, error) {
 	return Product{ID: id, Name: fmt.Sprintf("Product %d", id), Price: 29.99, Stock: 142}, nil
 }
 
+// prefix is the demo's namespace. It starts with "workbook:" so that it
+// cannot meet the keys of another program using the same Redis: the demo
+// clears this prefix when it starts.
+const prefix = "workbook:products"
+
 // demo caches product lookups for ten minutes, then invalidates them.
 func demo(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	db := &productDB{}
-	products, err := cache.New(rdb, "api:products", 10*time.Minute, db.Get)
+	products, err := cache.New(rdb, prefix, 10*time.Minute, db.Get)
 	if err != nil {
 		return err
 	}
@@ -116,5 +121,9 @@ func demo(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 		return err
 	}
 	fmt.Fprintf(out, "%d calls, %d database queries\n", calls, db.queries.Load())
+
+	// One entry is left, on purpose, to look at with redis-cli; it goes by
+	// itself with its TTL, or with the next run of this step.
+	fmt.Fprintf(out, "Left %s for you to look at: it expires in 10 minutes\n", key)
 	return nil
 }

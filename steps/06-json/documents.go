@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
+	"github.com/redis-go-workbook/workbook/steps/keyclaim"
 )
 
 // Profile is the user document. The field order here is the order in which
@@ -67,20 +68,32 @@ func jsonDocuments(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	if err := requireJSON(ctx, rdb); err != nil {
 		return err
 	}
-	// Step 4 left user:1001 as a hash, and a key has one type: JSON.SET
-	// on it would fail. Start from a clean slate (this also makes a second
-	// run print what the first did).
 	keys := []string{profileKey}
 	for n := 1; n <= productCount; n++ {
 		keys = append(keys, productKey(n))
 	}
+	// This Redis may hold a real application's user:1001 or product:3:
+	// claim the keys first, which stops the step, changing nothing, if any
+	// of them exists and was not written by the workbook (steps/keyclaim).
+	if err := keyclaim.Claim(ctx, rdb, "step 6", keys...); err != nil {
+		return err
+	}
+	// Step 4 left user:1001 as a hash, and a key has one type: JSON.SET
+	// on it would fail. Start from a clean slate (this also makes a second
+	// run print what the first did).
 	if err := rdb.Unlink(ctx, keys...).Err(); err != nil {
 		return err
 	}
 	if err := profile(ctx, out, rdb); err != nil {
 		return err
 	}
-	return products(ctx, out, rdb)
+	if err := products(ctx, out, rdb); err != nil {
+		return err
+	}
+	// The documents stay, on purpose, to explore with redis-cli (JSON.GET
+	// user:1001 $.tags); the next run replaces them.
+	fmt.Fprintf(out, "\nLeft %s and %d products for you to explore with redis-cli\n", profileKey, productCount)
+	return nil
 }
 
 // requireJSON returns one clear error when the server has no JSON type:

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/redis-go-workbook/workbook/internal/features"
 	"github.com/redis-go-workbook/workbook/internal/testkit"
+	"github.com/redis-go-workbook/workbook/steps/keyclaim"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -126,6 +128,8 @@ func TestReplacesStep4sHash(t *testing.T) {
 	testkit.Require(t, features.JSON)
 	ctx := testkit.Context(t)
 	rdb := testkit.Client(t)
+	// Step 4 claims the key (registers it as the workbook's), then writes it.
+	require.NoError(t, keyclaim.Claim(ctx, rdb, "step 4", profileKey))
 	require.NoError(t, rdb.HSet(ctx, profileKey, "name", "Alice Chen").Err())
 	require.Error(t, rdb.JSONSet(ctx, profileKey, "$", `{"id":1}`).Err(), "a key holds one type")
 
@@ -141,7 +145,67 @@ func TestRunningTwiceGivesTheSameResult(t *testing.T) {
 	require.NoError(t, jsonDocuments(ctx, &first, rdb))
 	require.NoError(t, jsonDocuments(ctx, &second, rdb))
 	assert.Equal(t, first.String(), second.String())
-	assert.EqualValues(t, 1+productCount, rdb.DBSize(ctx).Val())
+	assert.EqualValues(t, 1+productCount+1, rdb.DBSize(ctx).Val(), "the documents and workbook:keys")
+}
+
+// A learner's own user:1001 (a hash of a real application) and product:3
+// stop the step before it writes anything.
+func TestLearnersOwnKeysAreSafe(t *testing.T) {
+	ctx := testkit.Context(t)
+	rdb := testkit.Client(t)
+	pipe := rdb.Pipeline()
+	for i := range 95 {
+		pipe.Set(ctx, fmt.Sprintf("app:key:%d", i), i, 0)
+	}
+	pipe.HSet(ctx, profileKey, "name", "A real user")
+	pipe.Set(ctx, productKey(3), "a real product", 0)
+	_, err := pipe.Exec(ctx)
+	require.NoError(t, err)
+	before := testkit.Snapshot(t, rdb)
+
+	err = jsonDocuments(ctx, &bytes.Buffer{}, rdb)
+	require.Error(t, err)
+	assert.Equal(t, before, testkit.Snapshot(t, rdb), "the learner's data is exactly as it was")
+	if !testkit.Features(t).Has(features.JSON) {
+		t.Skip("skipped the error's wording: " + testkit.Features(t).Missing(features.JSON) + " (the step stopped before it looked at any key)")
+	}
+	assert.ErrorContains(t, err, "would overwrite user:1001, product:3, which")
+}
+
+// The profile's changes are made in place on the server: JSON.SET of a path,
+// JSON.NUMINCRBY, JSON.ARRAPPEND. Reading the whole document, changing it in
+// Go and writing it back would lose another client's concurrent update
+// (TestReadModifyWriteLosesAnUpdate shows how): a go-redis hook records the
+// commands profile sends, and only the first writes the whole document.
+func TestProfileUpdatesInPlace(t *testing.T) {
+	testkit.Require(t, features.JSON)
+	ctx := testkit.Context(t)
+	rdb := testkit.Client(t)
+	rec := testkit.Record(rdb)
+	require.NoError(t, profile(ctx, &bytes.Buffer{}, rdb))
+
+	var wholeWrites, pathWrites []string
+	for _, args := range rec.Args() {
+		name := strings.ToLower(fmt.Sprint(args[0]))
+		if !strings.HasPrefix(name, "json.") || name == "json.get" {
+			if name == "set" || name == "hset" {
+				wholeWrites = append(wholeWrites, name)
+			}
+			continue
+		}
+		path := fmt.Sprint(args[2])
+		if path == "$" || path == "." {
+			wholeWrites = append(wholeWrites, name+" "+path)
+		} else {
+			pathWrites = append(pathWrites, name+" "+path)
+		}
+	}
+	assert.Equal(t, []string{"json.set $"}, wholeWrites, "the document is written whole once, when it is created")
+	assert.Equal(t, []string{
+		"json.set $.preferences.theme",
+		"json.numincrby $.metrics.followers",
+		"json.arrappend $.tags",
+	}, pathWrites, "every change after that names the path it changes")
 }
 
 // The tutorial's point, tested: changing a field in place is atomic, while

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"runtime"
 	"strings"
 	"sync"
@@ -398,4 +399,104 @@ func TestStreamRunRefusesBlockZero(t *testing.T) {
 	bus := NewStreamBus(testkit.Client(t), "t:stream", "g")
 	bus.Block = 0
 	assert.ErrorContains(t, bus.Run(testkit.Context(t), "w"), "must be positive")
+}
+
+// gate holds back, until release is closed, every write a client sends that
+// contains hold (a command name): the server then receives that command
+// late, as it might from a slow network. seen is closed at the first held
+// write.
+type gate struct {
+	hold     []byte
+	seen     chan struct{}
+	seenOnce sync.Once
+	release  chan struct{}
+}
+
+type gatedConn struct {
+	net.Conn
+	g *gate
+}
+
+func (c *gatedConn) Write(p []byte) (int, error) {
+	if !bytes.Contains(bytes.ToLower(p), c.g.hold) {
+		return c.Conn.Write(p)
+	}
+	held := append([]byte(nil), p...)
+	c.g.seenOnce.Do(func() { close(c.g.seen) })
+	go func() {
+		<-c.g.release
+		_, _ = c.Conn.Write(held)
+	}()
+	return len(p), nil
+}
+
+// gatedClient is a client to the test server whose connections hold back
+// the writes that contain hold.
+func gatedClient(t *testing.T, hold string) (*redis.Client, *gate) {
+	g := &gate{hold: bytes.ToLower([]byte(hold)), seen: make(chan struct{}), release: make(chan struct{})}
+	t.Cleanup(func() {
+		select {
+		case <-g.release:
+		default:
+			close(g.release)
+		}
+	})
+	rdb := testkit.ClientWith(t, func(o *redis.Options) {
+		o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &gatedConn{Conn: c, g: g}, nil
+		}
+	})
+	return rdb, g
+}
+
+// Start must wait for Redis to confirm the subscriptions, and keep the
+// messages that arrive meanwhile. The PSUBSCRIBE is held back on its way to
+// the server, so the wait is long for sure: a Start that returned without
+// the confirmation returns while the pattern is not subscribed yet. And the
+// channel, subscribed already, receives a message during that wait: a Start
+// that dropped it would lose an event published after SUBSCRIBE was
+// confirmed.
+func TestStartWaitsForConfirmationAndKeepsEarlyMessages(t *testing.T) {
+	ctx := testkit.Context(t)
+	rdb, g := gatedClient(t, "PSUBSCRIBE")
+	publisher := testkit.NewClient(t)
+	events := make(chan Event, 10)
+	bus := NewBus(rdb)
+	forward := func(_ context.Context, e Event) error { events <- e; return nil }
+	require.NoError(t, bus.Handle("t:early", forward))
+	require.NoError(t, bus.HandlePattern("t:late:*", forward))
+	t.Cleanup(func() { _ = bus.Close() })
+
+	started := make(chan error, 1)
+	go func() { started <- bus.Start(ctx) }()
+	select {
+	case <-g.seen:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Start never sent PSUBSCRIBE")
+	}
+	select {
+	case err := <-started:
+		t.Fatalf("Start returned (%v) before Redis had even received the PSUBSCRIBE, so before its confirmation", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	assert.Zero(t, publisher.PubSubNumPat(ctx).Val(), "the pattern is not subscribed yet")
+
+	// The channel is subscribed (confirmed, not yet returned): publish.
+	require.Eventually(t, func() bool {
+		return publisher.PubSubNumSub(ctx, "t:early").Val()["t:early"] == 1
+	}, 10*time.Second, 5*time.Millisecond)
+	payload, err := newEvent(map[string]string{"when": "during Start"})
+	require.NoError(t, err)
+	require.EqualValues(t, 1, publisher.Publish(ctx, "t:early", payload).Val(), "the bus's connection received it")
+
+	close(g.release)
+	require.NoError(t, <-started)
+	assert.EqualValues(t, 1, publisher.PubSubNumPat(ctx).Val())
+	e := next(t, events)
+	assert.Equal(t, "t:early", e.Channel, "the message that arrived before Start returned was kept")
+	assert.JSONEq(t, `{"when":"during Start"}`, string(e.Data))
 }

@@ -115,13 +115,20 @@ func (m *Manager) Create(ctx context.Context, userID string, data map[string]str
 
 	// One round trip, and all or nothing. The tutorial sends HSET, EXPIRE
 	// and SADD one by one: a crash after the HSET leaves a session that
-	// never expires. Inside MULTI/EXEC the three run together or not at all.
+	// never expires. Inside MULTI/EXEC the commands run together or not at
+	// all.
+	set := userSessionsKey(userID)
 	_, err := m.rdb.TxPipelined(ctx, func(pipe redis.Pipeliner) error {
+		// The set of a user's session IDs must not grow for ever: the IDs
+		// of sessions that expired on their own are dropped here...
+		pruneScript.Eval(ctx, pipe, []string{set}, sessionPrefix)
 		pipe.HSet(ctx, sessionKey(id), fields)
 		// PEXPIRE, not EXPIRE: TTLs below a second (tests use them) stay exact.
 		pipe.PExpire(ctx, sessionKey(id), m.ttl)
 		// "Log out everywhere" needs to find a user's sessions.
-		pipe.SAdd(ctx, userSessionsKey(userID), id)
+		pipe.SAdd(ctx, set, id)
+		// ...and the set itself expires with the user's last session.
+		extendSet(ctx, pipe, set, m.ttl)
 		return nil
 	})
 	if err != nil {
@@ -130,17 +137,49 @@ func (m *Manager) Create(ctx context.Context, userID string, data map[string]str
 	return id, nil
 }
 
+// extendSet makes the user's set live at least ttl from now, never less
+// than it already does: another manager's sessions (a "remember me" one,
+// say) may live longer. GT alone would never set a first TTL, because Redis
+// counts a key without one as living for ever; NX sets that first TTL.
+// (go-redis has ExpireNX and ExpireGT but no PEXPIRE versions, so Do sends
+// them as written.)
+func extendSet(ctx context.Context, pipe redis.Pipeliner, set string, ttl time.Duration) {
+	pipe.Do(ctx, "PEXPIRE", set, ttl.Milliseconds(), "NX")
+	pipe.Do(ctx, "PEXPIRE", set, ttl.Milliseconds(), "GT")
+}
+
+// pruneScript removes from the set KEYS[1] the IDs whose session hash
+// (ARGV[1] followed by the ID) no longer exists, and returns how many. It
+// names keys it was not given in KEYS, which is fine on one Redis but not
+// on a Cluster, where a user's set and sessions would need one hash slot
+// ({user}-style key names).
+var pruneScript = redis.NewScript(`
+local removed = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[1] .. id) == 0 then
+    redis.call('SREM', KEYS[1], id)
+    removed = removed + 1
+  end
+end
+return removed
+`)
+
 // touchScript is Get's sliding expiration in one atomic step. The EXISTS
 // check is the point: the tutorial's HGETALL, EXPIRE, HSET sequence can see
 // the session, then lose it to expiry, and then HSET creates a brand-new
 // hash holding only last_active, with no TTL, that lives forever. Inside a
 // script nothing can expire or change between the check and the writes.
+// The user's set (ARGV[3] followed by the user ID) is extended as in
+// extendSet, so that it never expires before a session it lists.
 var touchScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return false
 end
 redis.call('HSET', KEYS[1], 'last_active', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
+local set = ARGV[3] .. redis.call('HGET', KEYS[1], 'user_id')
+redis.call('PEXPIRE', set, ARGV[1], 'NX')
+redis.call('PEXPIRE', set, ARGV[1], 'GT')
 return redis.call('HGETALL', KEYS[1])
 `)
 
@@ -151,7 +190,7 @@ func (m *Manager) Get(ctx context.Context, id string) (*Session, error) {
 		return nil, ErrNotFound
 	}
 	now := strconv.FormatInt(m.now().UnixMilli(), 10)
-	flat, err := touchScript.Run(ctx, m.rdb, []string{sessionKey(id)}, m.ttl.Milliseconds(), now).StringSlice()
+	flat, err := touchScript.Run(ctx, m.rdb, []string{sessionKey(id)}, m.ttl.Milliseconds(), now, userSessionPrefix).StringSlice()
 	if errors.Is(err, redis.Nil) { // the script's `return false`
 		return nil, ErrNotFound
 	}

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -117,14 +119,15 @@ func TestCreateRefusesBadInput(t *testing.T) {
 
 func TestSessionExpiresAndIsNotResurrected(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
-	sm, err := NewManager(rdb, 150*time.Millisecond)
+	sm, err := NewManager(rdb, time.Minute)
 	require.NoError(t, err)
 	id, err := sm.Create(ctx, "user:1001", nil)
 	require.NoError(t, err)
 	_, err = sm.Get(ctx, id)
 	require.NoError(t, err)
 
-	time.Sleep(250 * time.Millisecond)
+	// The minute passes: the server's own clock expires the session.
+	expireNow(t, rdb, sessionKey(id))
 	s, err := sm.Get(ctx, id)
 	assert.ErrorIs(t, err, ErrNotFound)
 	assert.Nil(t, s)
@@ -134,29 +137,42 @@ func TestSessionExpiresAndIsNotResurrected(t *testing.T) {
 	assert.Zero(t, exists)
 }
 
+// expireNow gives key a TTL of 1 ms and waits until the server has expired
+// it: time passing, without a test that races the wall clock.
+func expireNow(t *testing.T, rdb *redis.Client, key string) {
+	t.Helper()
+	ctx := testkit.Context(t)
+	require.NoError(t, rdb.PExpire(ctx, key, time.Millisecond).Err())
+	require.Eventually(t, func() bool { return rdb.Exists(ctx, key).Val() == 0 }, 10*time.Second, 5*time.Millisecond, "%s did not expire", key)
+}
+
+// A session in use stays alive: each Get restarts its TTL. The test does not
+// sleep through the TTL; it shortens the key's TTL as if most of it had
+// passed, and moves the manager's clock on, then checks what Get did.
 func TestGetSlidesTheExpiry(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
-	sm, err := NewManager(rdb, 300*time.Millisecond)
+	sm, err := NewManager(rdb, time.Minute)
 	require.NoError(t, err)
+	clock := time.Now()
+	sm.now = func() time.Time { return clock }
 	id, err := sm.Create(ctx, "user:1001", nil)
 	require.NoError(t, err)
-	created := time.Now()
 
-	// Use it every 150 ms: 450 ms after creation, longer than the TTL, it
-	// is still alive because each Get restarted the 300 ms.
-	for range 3 {
-		time.Sleep(150 * time.Millisecond)
+	for i := range 3 {
+		// 55 seconds go by: 5 are left.
+		clock = clock.Add(55 * time.Second)
+		require.NoError(t, rdb.PExpire(ctx, sessionKey(id), 5*time.Second).Err())
 		s, err := sm.Get(ctx, id)
 		require.NoError(t, err, "a session in use expired")
-		assert.True(t, s.LastActive.After(s.CreatedAt))
+		assert.Equal(t, clock.UnixMilli(), s.LastActive.UnixMilli(), "use %d: last_active", i)
+		assert.Equal(t, clock.Add(-time.Duration(i+1)*55*time.Second).UnixMilli(), s.CreatedAt.UnixMilli())
 		pttl, err := rdb.PTTL(ctx, sessionKey(id)).Result()
 		require.NoError(t, err)
-		assert.Greater(t, pttl, 150*time.Millisecond, "Get did not restart the TTL")
+		assert.Greater(t, pttl, 50*time.Second, "Get did not restart the TTL")
 	}
-	require.Greater(t, time.Since(created), 300*time.Millisecond)
 
 	// Left idle, it expires.
-	time.Sleep(350 * time.Millisecond)
+	expireNow(t, rdb, sessionKey(id))
 	_, err = sm.Get(ctx, id)
 	assert.ErrorIs(t, err, ErrNotFound)
 }
@@ -204,7 +220,7 @@ func TestDestroyAllForUser(t *testing.T) {
 	require.NoError(t, err)
 	bob, err := sm.Create(ctx, "bob", nil)
 	require.NoError(t, err)
-	time.Sleep(100 * time.Millisecond)
+	require.Eventually(t, func() bool { return rdb.Exists(ctx, sessionKey(expired)).Val() == 0 }, 10*time.Second, 5*time.Millisecond)
 
 	n, err := sm.DestroyAllForUser(ctx, "alice")
 	require.NoError(t, err)
@@ -241,4 +257,109 @@ func TestForgedIDsNeverReachRedis(t *testing.T) {
 	existed, err := sm.Destroy(ctx, "*")
 	require.NoError(t, err)
 	assert.False(t, existed)
+}
+
+// Create is one round trip, wrapped in MULTI/EXEC: all or nothing.
+func TestCreateIsOneTransaction(t *testing.T) {
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, rdb.Ping(ctx).Err())
+	rec := testkit.Record(rdb)
+	_, err = sm.Create(ctx, "user:1001", map[string]string{"role": "admin"})
+	require.NoError(t, err)
+	trips := rec.Trips()
+	require.Len(t, trips, 1, "Create makes one round trip: %v", trips)
+	assert.Equal(t, 1, rec.Transactions(), "and it is MULTI ... EXEC: %v", trips)
+	assert.Subset(t, trips[0], []string{"hset", "pexpire", "sadd"})
+}
+
+// Log out everywhere removes the IDs it read, not the whole set: a login that
+// lands between its SMEMBERS and its writes keeps its session. The hook makes
+// that login happen at exactly that moment.
+func TestDestroyAllForUserKeepsASessionCreatedMeanwhile(t *testing.T) {
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	other, err := NewManager(testkit.NewClient(t), time.Minute)
+	require.NoError(t, err)
+	old, err := sm.Create(ctx, "alice", nil)
+	require.NoError(t, err)
+
+	var meanwhile string
+	rdb.AddHook(afterReply(func(cmd redis.Cmder) {
+		if cmd.Name() == "smembers" && meanwhile == "" {
+			id, err := other.Create(ctx, "alice", map[string]string{"device": "new phone"})
+			require.NoError(t, err)
+			meanwhile = id
+		}
+	}))
+	n, err := sm.DestroyAllForUser(ctx, "alice")
+	require.NoError(t, err)
+	require.NotEmpty(t, meanwhile, "the hook did not run")
+	assert.Equal(t, 1, n)
+	_, err = sm.Get(ctx, old)
+	assert.ErrorIs(t, err, ErrNotFound)
+
+	s, err := sm.Get(ctx, meanwhile)
+	require.NoError(t, err, "the session created meanwhile is still alive")
+	assert.Equal(t, "new phone", s.Data["device"])
+	members, err := rdb.SMembers(ctx, userSessionsKey("alice")).Result()
+	require.NoError(t, err)
+	assert.Equal(t, []string{meanwhile}, members, "and still on record, so the next log-out-everywhere finds it")
+}
+
+// afterReply calls fn with every single command once its reply is back.
+type afterReply func(redis.Cmder)
+
+func (h afterReply) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h afterReply) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h(cmd)
+		return err
+	}
+}
+func (h afterReply) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// A user's set of session IDs is bounded: the IDs of sessions that expired
+// on their own are dropped at the next Create, and the set expires with the
+// user's last session (a Get that slides a session slides the set too).
+func TestUserSessionSetIsBounded(t *testing.T) {
+	ctx, rdb := testkit.Context(t), testkit.Client(t)
+	sm, err := NewManager(rdb, time.Minute)
+	require.NoError(t, err)
+	set := userSessionsKey("user:1001")
+	// What a manager that never pruned left behind: the IDs of 200
+	// sessions that expired long ago, in a set without a TTL.
+	const expired = 200
+	for range expired {
+		require.NoError(t, rdb.SAdd(ctx, set, newID()).Err())
+	}
+
+	live, err := sm.Create(ctx, "user:1001", nil)
+	require.NoError(t, err)
+	members, err := rdb.SMembers(ctx, set).Result()
+	require.NoError(t, err)
+	assert.Equal(t, []string{live}, members, "the expired sessions' IDs were pruned")
+
+	pttl, err := rdb.PTTL(ctx, set).Result()
+	require.NoError(t, err)
+	assert.Greater(t, pttl, 50*time.Second, "the set expires with the session")
+	assert.LessOrEqual(t, pttl, time.Minute)
+
+	// A shorter-lived session does not shorten the set's life...
+	brief, err := NewManager(rdb, time.Second)
+	require.NoError(t, err)
+	_, err = brief.Create(ctx, "user:1001", nil)
+	require.NoError(t, err)
+	assert.Greater(t, rdb.PTTL(ctx, set).Val(), 50*time.Second)
+
+	// ...and a session in use keeps the set alive as long as itself.
+	require.NoError(t, rdb.PExpire(ctx, set, 5*time.Second).Err())
+	_, err = sm.Get(ctx, live)
+	require.NoError(t, err)
+	assert.Greater(t, rdb.PTTL(ctx, set).Val(), 50*time.Second, "Get slides the set with the session")
 }

@@ -50,12 +50,21 @@ func TestFormTokenIsAcceptedOnce(t *testing.T) {
 func TestFormTokenExpiresAloneWithItsField(t *testing.T) {
 	ctx, rdb, sm, id := sessionWithTokens(t, nil)
 
-	token, err := sm.IssueFormToken(ctx, id, 100*time.Millisecond)
+	token, err := sm.IssueFormToken(ctx, id, time.Minute)
 	require.NoError(t, err)
 	has, err := rdb.HExists(ctx, sessionKey(id), fieldFormToken).Result()
 	require.NoError(t, err)
 	require.True(t, has)
-	time.Sleep(200 * time.Millisecond)
+	ttl, err := rdb.HTTL(ctx, sessionKey(id), fieldFormToken).Result()
+	require.NoError(t, err)
+	require.Len(t, ttl, 1)
+	assert.Greater(t, ttl[0], int64(50), "the field has the token's own TTL (seconds left)")
+	// The minute passes: the server expires the field (a TTL of one
+	// second, the shortest HEXPIRE takes).
+	require.NoError(t, rdb.HExpire(ctx, sessionKey(id), time.Second, fieldFormToken).Err())
+	require.Eventually(t, func() bool {
+		return !rdb.HExists(ctx, sessionKey(id), fieldFormToken).Val()
+	}, 10*time.Second, 5*time.Millisecond, "the field outlived its TTL")
 
 	has, err = rdb.HExists(ctx, sessionKey(id), fieldFormToken).Result()
 	require.NoError(t, err)
@@ -66,25 +75,35 @@ func TestFormTokenExpiresAloneWithItsField(t *testing.T) {
 	assert.Equal(t, "user:1001", s.UserID)
 }
 
+// The step-up window slides while in use and lapses when idle. As in
+// TestGetSlidesTheExpiry, the test shortens the field's TTL as if most of
+// the window had passed, rather than sleeping through it.
 func TestStepUpSlidesAndLapses(t *testing.T) {
-	ctx, _, sm, id := sessionWithTokens(t, nil)
+	ctx, rdb, sm, id := sessionWithTokens(t, nil)
 
-	const window = 300 * time.Millisecond
+	const window = time.Minute
 	ok, err := sm.StepUpActive(ctx, id, window)
 	require.NoError(t, err)
 	assert.False(t, ok, "step-up before it was granted")
 
 	require.NoError(t, sm.GrantStepUp(ctx, id, window))
-	granted := time.Now()
 	for range 3 {
-		time.Sleep(150 * time.Millisecond)
+		require.NoError(t, rdb.HExpire(ctx, sessionKey(id), 5*time.Second, fieldStepUp).Err())
 		ok, err := sm.StepUpActive(ctx, id, window)
 		require.NoError(t, err)
 		require.True(t, ok, "step-up lapsed while in use")
+		ttl, err := rdb.HTTL(ctx, sessionKey(id), fieldStepUp).Result()
+		require.NoError(t, err)
+		require.Len(t, ttl, 1)
+		assert.Greater(t, ttl[0], int64(50), "HGETEX did not restart the window (seconds left)")
 	}
-	require.Greater(t, time.Since(granted), window, "HGETEX did not restart the window")
 
-	time.Sleep(350 * time.Millisecond)
+	// Left idle, it lapses: a window of a few milliseconds, then wait for
+	// the server to expire the field.
+	require.NoError(t, sm.GrantStepUp(ctx, id, 5*time.Millisecond))
+	require.Eventually(t, func() bool {
+		return !rdb.HExists(ctx, sessionKey(id), fieldStepUp).Val()
+	}, 10*time.Second, 5*time.Millisecond, "the step-up field did not expire")
 	ok, err = sm.StepUpActive(ctx, id, window)
 	require.NoError(t, err)
 	assert.False(t, ok, "an idle step-up did not lapse")

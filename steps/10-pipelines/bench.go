@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,10 +14,12 @@ import (
 const benchOps = 1000
 
 // Key prefixes of the benchmark: the tutorial's two, and one for MULTI/EXEC.
+// The cleanup deletes everything under them, so they start with "workbook:"
+// to stay clear of another program's keys in the same Redis.
 const (
-	prefixIndividual = "bench:individual:"
-	prefixPipeline   = "bench:pipeline:"
-	prefixTx         = "bench:tx:"
+	prefixIndividual = "workbook:bench:individual:"
+	prefixPipeline   = "workbook:bench:pipeline:"
+	prefixTx         = "workbook:bench:tx:"
 )
 
 // setIndividually sends n SETs one by one: n round trips, each waiting for
@@ -107,24 +110,64 @@ func demoBenchmark(ctx context.Context, out io.Writer, rdb *redis.Client) (err e
 		}
 	}()
 
-	individual, err := timed(func() error { return setIndividually(ctx, rdb, benchOps) })
-	if err != nil {
+	// Times vary from run to run; round trips do not. A client of its own
+	// with a hook that counts them shows where the time goes.
+	trips := &tripCounter{}
+	counted := redis.NewClient(rdb.Options())
+	defer counted.Close()
+	counted.AddHook(trips)
+	// Connect before counting: a new connection starts with a few
+	// commands of its own (HELLO...), and go-redis keeps pipelines'
+	// connections apart from single commands', so warm up both.
+	if err := counted.Ping(ctx).Err(); err != nil {
 		return err
 	}
-	pipeline, err := timed(func() error { return setPipelined(ctx, rdb, benchOps) })
-	if err != nil {
+	if _, err := counted.Pipelined(ctx, func(pipe redis.Pipeliner) error { return pipe.Ping(ctx).Err() }); err != nil {
 		return err
 	}
-	tx, err := timed(func() error { return setTxPipelined(ctx, rdb, benchOps) })
-	if err != nil {
-		return err
+	var individual, pipeline, tx time.Duration
+	var tripsIndividual, tripsPipeline, tripsTx int64
+	for _, run := range []struct {
+		send  func(context.Context, *redis.Client, int) error
+		took  *time.Duration
+		trips *int64
+	}{
+		{setIndividually, &individual, &tripsIndividual},
+		{setPipelined, &pipeline, &tripsPipeline},
+		{setTxPipelined, &tx, &tripsTx},
+	} {
+		before := trips.n.Load()
+		if *run.took, err = timed(func() error { return run.send(ctx, counted, benchOps) }); err != nil {
+			return err
+		}
+		*run.trips = trips.n.Load() - before
 	}
-	report(out, "Individual", individual)
-	report(out, "Pipeline", pipeline)
+	report(out, "Individual", individual, tripsIndividual)
+	report(out, "Pipeline", pipeline, tripsPipeline)
 	fmt.Fprintf(out, "Speedup: %.1fx faster with pipeline\n", individual.Seconds()/pipeline.Seconds())
-	report(out, "Transaction pipeline", tx)
+	report(out, "Transaction pipeline", tx, tripsTx)
 	fmt.Fprintf(out, "Speedup: %.1fx faster with a transaction pipeline (MULTI/EXEC)\n", individual.Seconds()/tx.Seconds())
 	return nil
+}
+
+// tripCounter is a go-redis hook that counts round trips: a command sent on
+// its own is one, a whole pipeline (or MULTI/EXEC transaction) is one.
+type tripCounter struct{ n atomic.Int64 }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.n.Add(1)
+		return next(ctx, cmds)
+	}
 }
 
 func timed(fn func() error) (time.Duration, error) {
@@ -133,6 +176,10 @@ func timed(fn func() error) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-func report(out io.Writer, label string, d time.Duration) {
-	fmt.Fprintf(out, "%s: %.3fs for %d ops (%.0f ops/s)\n", label, d.Seconds(), benchOps, benchOps/d.Seconds())
+func report(out io.Writer, label string, d time.Duration, trips int64) {
+	plural := "s"
+	if trips == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(out, "%s: %.3fs for %d ops (%.0f ops/s), %d round trip%s\n", label, d.Seconds(), benchOps, benchOps/d.Seconds(), trips, plural)
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/redis-go-workbook/workbook/steps/keyclaim"
 )
 
 // demo is the tutorial's step 10: the benchmark, then the transfer.
@@ -22,6 +24,12 @@ func demo(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 // in cents, as the tutorial sets them up.
 func demoTransfer(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	bank := NewBank(rdb)
+	// This Redis may hold a real application's account:alice: claim the
+	// keys first, which stops the step, changing nothing, if either exists
+	// and was not written by the workbook (steps/keyclaim).
+	if err := keyclaim.Claim(ctx, rdb, "step 10", accountKey("alice"), accountKey("bob")); err != nil {
+		return err
+	}
 	if err := bank.Open(ctx, "alice", 100*Dollar); err != nil {
 		return err
 	}
@@ -56,6 +64,7 @@ func demoTransfer(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 			fmt.Fprintf(out, "%s: %v\n", title(name), balance)
 		}
 	}
+	fmt.Fprintf(out, "Left %s and %s for you to look at with redis-cli\n", accountKey("alice"), accountKey("bob"))
 	return nil
 }
 

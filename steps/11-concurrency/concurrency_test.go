@@ -279,6 +279,8 @@ func TestPoolNeverExceedsItsSize(t *testing.T) {
 // The receive with a timeout gives up with a timeout error when nothing
 // comes, and a publish before the subscription is confirmed can reach nobody
 // (PUBLISH answers 0), which is why the lesson waits for the confirmation.
+// To make "before" certain, the subscriber's SUBSCRIBE is held back on its
+// way to the server until the test has published.
 func TestPubSubTimeoutAndConfirmation(t *testing.T) {
 	ctx := testkit.Context(t)
 	rdb := testkit.Client(t)
@@ -291,10 +293,62 @@ func TestPubSubTimeoutAndConfirmation(t *testing.T) {
 	assert.True(t, isTimeout(err), "want a timeout, got %v", err)
 	assert.Less(t, time.Since(start), 2*time.Second)
 
-	// Nobody subscribed to this channel: the message is dropped, not kept.
-	n, err := rdb.Publish(ctx, "conc:nobody", "lost").Result()
+	held, release := heldSubscribes(t)
+	early := held.Subscribe(ctx, "conc:early") // sent, but not arrived yet
+	defer early.Close()
+	n, err := rdb.Publish(ctx, "conc:early", "lost").Result()
 	require.NoError(t, err)
-	assert.Zero(t, n)
+	assert.Zero(t, n, "published before the SUBSCRIBE reached the server: nobody received it")
+	close(release)
+	msg, err := early.ReceiveTimeout(ctx, 10*time.Second)
+	require.NoError(t, err)
+	require.IsType(t, &redis.Subscription{}, msg, "the confirmation comes first")
+	n, err = rdb.Publish(ctx, "conc:early", "kept").Result()
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, n, "after the confirmation, the subscriber receives")
+	got, err := early.ReceiveMessage(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "kept", got.Payload, "the message published before the confirmation is gone for good")
+}
+
+// heldSubscribes is a client whose SUBSCRIBE commands reach the server only
+// when release is closed: a slow network, made certain.
+func heldSubscribes(t *testing.T) (*redis.Client, chan struct{}) {
+	release := make(chan struct{})
+	t.Cleanup(func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	})
+	rdb := testkit.ClientWith(t, func(o *redis.Options) {
+		o.Dialer = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return &holdingConn{Conn: c, release: release}, nil
+		}
+	})
+	return rdb, release
+}
+
+type holdingConn struct {
+	net.Conn
+	release chan struct{}
+}
+
+func (c *holdingConn) Write(p []byte) (int, error) {
+	if !bytes.Contains(bytes.ToLower(p), []byte("subscribe")) {
+		return c.Conn.Write(p)
+	}
+	held := append([]byte(nil), p...)
+	go func() {
+		<-c.release
+		_, _ = c.Conn.Write(held)
+	}()
+	return len(p), nil
 }
 
 func connectedClients(t *testing.T, rdb *redis.Client) int64 {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/testkit"
 	"github.com/redis-go-workbook/workbook/steps/12-url-shortener/shortener"
 )
@@ -153,4 +154,19 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// A busy HTTP port is reported as that, with advice about -addr, before any
+// Redis is looked for: not as a Redis problem from the troubleshooting
+// catalogue (whose "address already in use" row is about Redis's port).
+func TestServeOnABusyPortSaysSo(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	err = serveMain([]string{"-addr", busy.Addr().String()})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the HTTP port "+busy.Addr().String()+" is taken")
+	assert.Contains(t, err.Error(), "-addr")
+	_, known := diagnose.Explain(err)
+	assert.False(t, known, "the catalogue would explain %q as a Redis problem", err)
 }

@@ -61,18 +61,36 @@ func serveMain(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	// The HTTP port first: if it is taken, say so before looking for a
+	// Redis, so that the advice is about the web server, not about Redis.
+	ln, err := listen(cfg.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
 	srv, rdb, err := lesson.Connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
 	defer rdb.Close()
-
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w (is another server using it? pick another with -addr)", cfg.addr, err)
-	}
 	return serve(ctx, ln, rdb, cfg, os.Stdout)
+}
+
+// listen opens the HTTP port, with advice about -addr when it cannot.
+func listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		// Not wrapped: the cause is clear, and the system's wording
+		// ("address already in use") would read as a Redis problem to
+		// the workbook's troubleshooting catalogue.
+		return nil, fmt.Errorf("serve: the HTTP port %s is taken by another program (is the shortener already running in another terminal?): stop it, or pick another port with -addr 127.0.0.1:9090", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("serve: cannot listen for HTTP on %s: %w (check -addr: host:port, e.g. 127.0.0.1:8080)", addr, err)
+	}
+	return ln, nil
 }
 
 // serve runs the API on ln until ctx ends, then shuts down gracefully:

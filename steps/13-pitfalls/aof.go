@@ -45,7 +45,7 @@ func aofPolicies(ctx context.Context, out io.Writer, l *lab) (err error) {
 		perWrite := round(time.Since(start) / aofWrites)
 		switch policy {
 		case "everysec":
-			fmt.Fprintf(out, "  appendfsync everysec: %s a write; a crash of the machine can lose the last second of acknowledged writes\n", perWrite)
+			fmt.Fprintf(out, "  appendfsync everysec: %s a write; a crash can lose about the last second of acknowledged writes (up to two when the disk is slow)\n", perWrite)
 		case "always":
 			fmt.Fprintf(out, "  appendfsync always:   %s a write; nothing acknowledged is lost, at the cost of an fsync per write\n", perWrite)
 		}

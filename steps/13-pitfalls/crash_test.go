@@ -14,19 +14,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The chapter says that when only the Redis process dies, no acknowledged
-// write is lost under any appendfsync policy: Redis hands each write to the
-// operating system before it answers, and the OS outlives the process.
-// (Losing the machine is another matter, and no test here can pull the
-// plug.) This starts a redis-server of its own with AOF on, writes,
-// kills it with SIGKILL, starts it again on the same directory and counts.
-func TestProcessCrashLosesNothingAcknowledged(t *testing.T) {
+// The chapter says that with appendfsync always no acknowledged write is
+// lost: Redis writes and fsyncs the AOF before it answers. This starts a
+// redis-server of its own with AOF on, writes, kills it with SIGKILL (no
+// shutdown, no final save), starts it again on the same directory and
+// counts. (With everysec the chapter claims no such thing: Redis documents
+// that it may postpone the AOF write for up to two seconds while a slow
+// fsync runs, and still answer, so even a crash of the process alone can
+// lose those writes. A test would need a slow disk to show it, so the
+// chapter only reports what Redis documents. Losing the machine is another
+// matter, and no test here can pull the plug.)
+func TestProcessCrashLosesNothingAcknowledgedWithAlways(t *testing.T) {
 	path, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Skip("skipped: needs redis-server on PATH, e.g. PATH=/opt/redis8/bin:$PATH")
 	}
 	const writes = 300
-	for _, policy := range []string{"no", "everysec", "always"} {
+	for _, policy := range []string{"always"} {
 		t.Run(policy, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/redis-go-workbook/workbook/internal/diagnose"
 	"github.com/redis-go-workbook/workbook/internal/features"
+	"github.com/redis-go-workbook/workbook/internal/provision"
 	"github.com/redis-go-workbook/workbook/internal/testkit"
 )
 
@@ -318,4 +320,57 @@ func BenchmarkAppendfsync(b *testing.B) {
 			}
 		})
 	}
+}
+
+// Pitfall 1 as it runs: the pitfall is one KEYS, the fix is a walk of many
+// SCAN calls with a COUNT of about a thousand, and no KEYS at all. A go-redis
+// hook records what the lab's client sends. On a server with a slow log,
+// Redis's own timing shows what the chapter claims: no SCAN call blocks the
+// server as long as the KEYS did. (Server-side durations, not the wall
+// clock: this program's scheduling on a busy machine does not enter them.)
+func TestScanFixIsNotKeys(t *testing.T) {
+	l, ctx := newLab(t), testkit.Context(t)
+	rec := testkit.Record(l.rdb)
+	var out bytes.Buffer
+	require.NoError(t, keysVersusScan(ctx, &out, l))
+	n, _ := l.keyspace()
+
+	cmds := rec.Commands()
+	first := -1
+	for i, c := range cmds {
+		if c == "keys" {
+			require.Equal(t, -1, first, "KEYS sent more than once: the fix must not use it")
+			first = i
+		}
+	}
+	require.NotEqual(t, -1, first, "the pitfall sends KEYS")
+	scans := 0
+	for _, c := range cmds[first+1:] {
+		if c == "scan" {
+			scans++
+		}
+	}
+	assert.GreaterOrEqual(t, scans, n/2000, "the fix walks with SCAN, about 1000 keys a call")
+	assert.LessOrEqual(t, scans, n/250, "%d SCAN calls for %d keys: is COUNT tiny?", scans, n)
+	assert.Contains(t, out.String(), fmt.Sprintf("SCAN returned %d keys", n))
+
+	if !testkit.Features(t).Has(features.Slowlog) || !testkit.Features(t).Has(features.Config) {
+		t.Skip("skipped the server-side timing: " + testkit.Features(t).Missing(features.Slowlog))
+	}
+	if testkit.Mode(t) == provision.Embedded {
+		t.Skip("skipped the server-side timing: the embedded server starts a SCAN walk by listing the whole keyspace, so its first call costs what KEYS does; the claim is about Redis (run with WORKBOOK_REDIS=binary or container)")
+	}
+	keys, scan := slowlogLongest(t, out.String(), "KEYS"), slowlogLongest(t, out.String(), "SCAN")
+	t.Logf("longest KEYS %v, longest SCAN call %v", keys, scan)
+	assert.Less(t, scan, keys, "a SCAN call blocked the server as long as KEYS")
+}
+
+// slowlogLongest reads "the longest CMD call on the server (SLOWLOG): D".
+func slowlogLongest(t *testing.T, out, cmd string) time.Duration {
+	t.Helper()
+	m := regexp.MustCompile(`the longest ` + cmd + ` call on the server \(SLOWLOG\): (\S+)`).FindStringSubmatch(out)
+	require.NotNil(t, m, "no SLOWLOG line for %s in:\n%s", cmd, out)
+	d, err := time.ParseDuration(strings.ReplaceAll(m[1], "µs", "us"))
+	require.NoError(t, err)
+	return d
 }

@@ -8,6 +8,7 @@ package cache
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -83,11 +84,7 @@ func (c *Cache[A, T]) Get(ctx context.Context, args A) (T, error) {
 		if v, ok, err := c.lookup(shared, key); err != nil || ok {
 			return v, err
 		}
-		v, err := c.fn(shared, args)
-		if err != nil {
-			return nil, err // errors are returned, never cached
-		}
-		return v, c.store(shared, key, v)
+		return c.fill(shared, key, args)
 	})
 	select {
 	case res := <-ch:
@@ -111,28 +108,75 @@ func (c *Cache[A, T]) lookup(ctx context.Context, key string) (v T, ok bool, err
 		return v, false, fmt.Errorf("cache %s: reading %s: %w", c.prefix, key, err)
 	}
 	if err := json.Unmarshal(data, &v); err != nil {
-		// Written by another version of the program, perhaps: a miss,
-		// and the fresh result overwrites it.
+		// Another program's lease (see fill), or an entry written by
+		// another version of this one: a miss, and the fresh result
+		// overwrites it.
 		var zero T
 		return zero, false, nil
 	}
 	return v, true, nil
 }
 
-func (c *Cache[A, T]) store(ctx context.Context, key string, v T) error {
+// fill calls fn and stores its result, unless the entry was invalidated
+// while fn ran.
+//
+// That is a race every cache-aside layer has: fn reads the database, the
+// data changes, Invalidate deletes the entry (there is none yet), and then
+// the fill stores what fn read before the change. Without a guard the cache
+// serves that stale value for its whole TTL. The guard is a lease: before
+// calling fn the fill puts a token of its own in the entry's key, Invalidate
+// (or InvalidateAll) deletes it like any entry, and the result is stored only
+// if the token is still there. A lease is not JSON, so a lookup that meets
+// one is a miss.
+func (c *Cache[A, T]) fill(ctx context.Context, key string, args A) (T, error) {
+	var zero T
+	lease := leasePrefix + rand.Text()
+	// The lease expires with the entry's TTL: if this program dies while fn
+	// runs, the key does not stay a lease for ever.
+	if err := c.rdb.Set(ctx, key, lease, c.ttl).Err(); err != nil {
+		return zero, fmt.Errorf("cache %s: taking a lease on %s: %w", c.prefix, key, err)
+	}
+	v, err := c.fn(ctx, args)
+	if err != nil {
+		// Errors are returned, never cached: give the lease up.
+		_ = storeIfLeased.Run(ctx, c.rdb, []string{key}, lease, "", 0).Err()
+		return zero, err
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("cache %s: cannot encode the result as JSON: %w", c.prefix, err)
+		_ = storeIfLeased.Run(ctx, c.rdb, []string{key}, lease, "", 0).Err()
+		return zero, fmt.Errorf("cache %s: cannot encode the result as JSON: %w", c.prefix, err)
 	}
-	// SET with an expiry is one atomic command: there is never a moment
-	// when the entry exists without its TTL.
-	if err := c.rdb.Set(ctx, key, data, c.ttl).Err(); err != nil {
-		return fmt.Errorf("cache %s: storing %s: %w", c.prefix, key, err)
+	// Compare and set in one script, so that no Invalidate can come
+	// between the check and the SET. SET with PX is one atomic command:
+	// there is never a moment when the entry exists without its TTL.
+	if err := storeIfLeased.Run(ctx, c.rdb, []string{key}, lease, data, c.ttl.Milliseconds()).Err(); err != nil {
+		return zero, fmt.Errorf("cache %s: storing %s: %w", c.prefix, key, err)
 	}
-	return nil
+	// Stored or not, v is what fn returned for this call: return it.
+	return v, nil
 }
 
-// Invalidate removes the entry for args, if there is one.
+// leasePrefix starts every lease: a byte no JSON document starts with.
+const leasePrefix = "\x00lease:"
+
+// storeIfLeased stores ARGV[2] in KEYS[1] with a TTL of ARGV[3] ms if the
+// key still holds the lease ARGV[1]; when ARGV[2] is empty it only deletes
+// the lease. It returns 1 if the lease was still there, 0 if not.
+var storeIfLeased = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return 0
+end
+if ARGV[2] == '' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+end
+return 1
+`)
+
+// Invalidate removes the entry for args, if there is one. A fill in flight
+// for args then does not store what it read before (see fill).
 func (c *Cache[A, T]) Invalidate(ctx context.Context, args A) error {
 	key, err := c.Key(args)
 	if err != nil {

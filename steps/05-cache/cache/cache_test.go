@@ -102,17 +102,20 @@ func TestEntriesExpire(t *testing.T) {
 	ctx := testkit.Context(t)
 	rdb := testkit.Client(t)
 	var calls atomic.Int64
-	ttl := 150 * time.Millisecond
+	ttl := time.Minute
 	c := newCache(t, rdb, "api:products", ttl, counted(&calls))
 
 	_, err := c.Get(ctx, 1)
 	require.NoError(t, err)
 	key, _ := c.Key(1)
 	pttl := rdb.PTTL(ctx, key).Val()
-	assert.Greater(t, pttl, time.Duration(0), "the entry has a TTL")
+	assert.Greater(t, pttl, 50*time.Second, "the entry has the cache's TTL")
 	assert.LessOrEqual(t, pttl, ttl)
 
-	time.Sleep(ttl + 100*time.Millisecond)
+	// The minute passes: the server's clock expires the entry (no test
+	// sleeps through a TTL: on a busy machine that is a race).
+	require.NoError(t, rdb.PExpire(ctx, key, time.Millisecond).Err())
+	require.Eventually(t, func() bool { return rdb.Exists(ctx, key).Val() == 0 }, 10*time.Second, 5*time.Millisecond)
 	_, err = c.Get(ctx, 1)
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, calls.Load(), "an expired entry is a miss")
@@ -406,4 +409,168 @@ func TestRedisDownIsAnError(t *testing.T) {
 	assert.Contains(t, err.Error(), "cache api:products: reading api:products:")
 	assert.Contains(t, err.Error(), "connection refused")
 	assert.Zero(t, calls.Load())
+}
+
+// blocking is a function to cache that signals when it starts and returns
+// only when released: a fill held in flight for as long as the test wants.
+func blocking(calls *atomic.Int64, started chan<- struct{}, release <-chan struct{}, name string) func(context.Context, int) (product, error) {
+	return func(_ context.Context, id int) (product, error) {
+		calls.Add(1)
+		started <- struct{}{}
+		<-release
+		return product{ID: id, Name: name}, nil
+	}
+}
+
+// The race the lease closes: a fill reads the old data, the data changes
+// and the entry is invalidated while the fill is still running. The fill
+// must not then store what it read before: the next Get calls the function
+// again and returns the new value, instead of the stale one for a whole TTL.
+func TestInvalidateDuringFillIsNotUndone(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		invalidate func(context.Context, *Cache[int, product]) error
+	}{
+		{"Invalidate", func(ctx context.Context, c *Cache[int, product]) error { return c.Invalidate(ctx, 42) }},
+		{"InvalidateAll", func(ctx context.Context, c *Cache[int, product]) error {
+			_, err := c.InvalidateAll(ctx)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testkit.Context(t)
+			rdb := testkit.Client(t)
+			var calls atomic.Int64
+			started, release := make(chan struct{}, 2), make(chan struct{})
+			name := "old"
+			var mu sync.Mutex
+			c := newCache(t, rdb, "api:products", time.Minute, func(ctx context.Context, id int) (product, error) {
+				mu.Lock()
+				n := name // what the database says when the query starts
+				mu.Unlock()
+				return blocking(&calls, started, release, n)(ctx, id)
+			})
+
+			first := make(chan product, 1)
+			go func() {
+				p, err := c.Get(ctx, 42)
+				assert.NoError(t, err)
+				first <- p
+			}()
+			<-started // the fill has read "old" and is in flight
+			mu.Lock()
+			name = "new" // the product changes...
+			mu.Unlock()
+			require.NoError(t, tc.invalidate(ctx, c)) // ...and its entry is invalidated
+			close(release)
+			assert.Equal(t, "old", (<-first).Name, "the caller in flight gets what its query read")
+
+			p, err := c.Get(ctx, 42)
+			require.NoError(t, err)
+			assert.Equal(t, "new", p.Name, "after the invalidation the cache must not serve what the fill read before it")
+			assert.EqualValues(t, 2, calls.Load(), "the invalidated fill was not stored, so the next Get called the function")
+			p, err = c.Get(ctx, 42)
+			require.NoError(t, err)
+			assert.Equal(t, "new", p.Name)
+			assert.EqualValues(t, 2, calls.Load(), "and that one was stored")
+		})
+	}
+}
+
+// A fill that fails gives its lease up: the next Get calls the function
+// again and caches its result.
+func TestFailedFillLeavesNothing(t *testing.T) {
+	ctx := testkit.Context(t)
+	rdb := testkit.Client(t)
+	down := errors.New("database unavailable")
+	c := newCache(t, rdb, "api:products", time.Minute, func(context.Context, int) (product, error) { return product{}, down })
+	_, err := c.Get(ctx, 1)
+	require.ErrorIs(t, err, down)
+	assert.Zero(t, rdb.DBSize(ctx).Val(), "no lease is left behind")
+}
+
+// The re-check inside the flight: a caller that missed just before another
+// caller's fill stored its result must find that result, not call the
+// function again. The hook makes that moment happen for sure: right after
+// the caller's first GET misses, the entry is stored behind its back.
+func TestFlightLooksAgainBeforeCalling(t *testing.T) {
+	ctx := testkit.Context(t)
+	rdb := testkit.Client(t)
+	other := testkit.NewClient(t)
+	var calls atomic.Int64
+	c := newCache(t, rdb, "api:products", time.Minute, counted(&calls))
+	key, _ := c.Key(42)
+	var once sync.Once
+	rdb.AddHook(afterHook(func(cmd redis.Cmder, err error) {
+		if cmd.Name() == "get" && errors.Is(err, redis.Nil) {
+			once.Do(func() {
+				require.NoError(t, other.Set(ctx, key, `{"id":42,"name":"stored meanwhile"}`, time.Minute).Err())
+			})
+		}
+	}))
+	p, err := c.Get(ctx, 42)
+	require.NoError(t, err)
+	assert.Equal(t, "stored meanwhile", p.Name)
+	assert.Zero(t, calls.Load(), "the flight found the entry stored meanwhile and did not call the function")
+}
+
+// afterHook calls fn with every single command and its error after its reply
+// came back.
+type afterHook func(redis.Cmder, error)
+
+func (h afterHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h afterHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h(cmd, err)
+		return err
+	}
+}
+func (h afterHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+// InvalidateAll walks with SCAN and a sensible COUNT, never KEYS (which
+// blocks the whole server while it looks at every key), and keeps walking
+// past empty batches: with MATCH, a batch holds only the matching keys among
+// those visited, so a keyspace of mostly other keys gives empty batches in
+// the middle of the walk. Stopping at the first one is the classic bug.
+func TestInvalidateAllScansPastEmptyBatches(t *testing.T) {
+	ctx := testkit.Context(t)
+	rdb := testkit.Client(t)
+	c := newCache(t, rdb, "api:products", time.Minute, counted(new(atomic.Int64)))
+	const others, entries = 2000, 10
+	pipe := rdb.Pipeline()
+	for i := range others {
+		pipe.Set(ctx, fmt.Sprintf("aaa:other:%d", i), "x", 0) // not ours; sorts before ours
+	}
+	for id := range entries {
+		k, _ := c.Key(id)
+		pipe.Set(ctx, k, "{}", time.Minute)
+	}
+	_, err := pipe.Exec(ctx)
+	require.NoError(t, err)
+
+	rec := testkit.Record(rdb)
+	emptyMidWalk := false
+	rdb.AddHook(afterHook(func(cmd redis.Cmder, _ error) {
+		if scan, ok := cmd.(*redis.ScanCmd); ok {
+			if keys, cursor := scan.Val(); len(keys) == 0 && cursor != 0 {
+				emptyMidWalk = true
+			}
+		}
+	}))
+	n, err := c.InvalidateAll(ctx)
+	require.NoError(t, err)
+	require.True(t, emptyMidWalk, "the test must produce an empty batch before the end of the walk")
+	assert.Equal(t, entries, n, "every entry removed, including those after an empty batch")
+	assert.EqualValues(t, others, rdb.DBSize(ctx).Val(), "only the other keys are left")
+
+	assert.Zero(t, rec.Count("keys"), "InvalidateAll must not use KEYS")
+	scans := rec.Count("scan")
+	keys := others + entries
+	assert.GreaterOrEqual(t, scans, 2, "a walk of %d keys takes several calls", keys)
+	// About keys/COUNT calls: a COUNT of 100 gives about 20, a tiny COUNT
+	// hundreds of round trips.
+	assert.LessOrEqual(t, scans, 3*keys/100, "%d SCAN calls for %d keys: is COUNT too small?", scans, keys)
 }

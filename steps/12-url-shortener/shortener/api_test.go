@@ -1,10 +1,14 @@
 package shortener
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -153,14 +157,21 @@ func TestAPIRefusesBadRequests(t *testing.T) {
 
 // A link created with a TTL answers 404 once it expired.
 func TestAPIExpiredLinkIs404(t *testing.T) {
-	srv, _, c := apiServer(t, nil)
-	r := do(t, c, "POST", srv.URL+"/api/shorten", `{"url": "https://example.com/brief", "ttl": "150ms"}`)
+	srv, s, c := apiServer(t, nil)
+	r := do(t, c, "POST", srv.URL+"/api/shorten", `{"url": "https://example.com/brief", "ttl": "1m"}`)
 	require.Equal(t, http.StatusCreated, r.status, r.body)
 	link := decode[Link](t, r)
 	assert.False(t, link.ExpiresAt.IsZero())
 	assert.Equal(t, http.StatusFound, do(t, c, "GET", link.ShortURL, "").status)
 
-	time.Sleep(250 * time.Millisecond)
+	// The minute passes (the server's clock expires the keys; no test
+	// sleeps through a TTL).
+	ctx := testkit.Context(t)
+	keys := []string{s.urlKey(link.Code), s.clicksKey(link.Code)}
+	for _, k := range keys {
+		require.NoError(t, s.rdb.PExpire(ctx, k, time.Millisecond).Err())
+	}
+	require.Eventually(t, func() bool { return s.rdb.Exists(ctx, keys...).Val() == 0 }, 10*time.Second, 5*time.Millisecond)
 	assert.Equal(t, http.StatusNotFound, do(t, c, "GET", link.ShortURL, "").status)
 	assert.Equal(t, http.StatusNotFound, do(t, c, "GET", srv.URL+"/api/stats/"+link.Code, "").status)
 }
@@ -181,4 +192,55 @@ func TestAPIRateLimit(t *testing.T) {
 	assert.NotEmpty(t, r.header.Get("Retry-After"))
 	assert.Equal(t, http.StatusTooManyRequests, do(t, c, "GET", srv.URL+"/api/top", "").status)
 	assert.Equal(t, http.StatusOK, do(t, c, "GET", srv.URL+"/healthz", "").status)
+}
+
+// Codes in GET /{code} and /api/stats/{code} are checked as POST checks
+// them, before any key is built: "abc:clicks" would otherwise name abc's
+// click list, a list, and the HMGET on it would fail with WRONGTYPE (a 503
+// and an ERROR in the log, for a typo). A huge code is not echoed back.
+func TestLookupsValidateTheCode(t *testing.T) {
+	srv, _, client := apiServer(t, nil)
+	var logged bytes.Buffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	t.Cleanup(func() { slog.SetDefault(old) })
+
+	r := do(t, client, "POST", srv.URL+"/api/shorten", `{"url": "https://example.com/a", "code": "abc"}`)
+	require.Equal(t, http.StatusCreated, r.status, r.body)
+	require.Equal(t, http.StatusFound, do(t, client, "GET", srv.URL+"/abc", "").status) // a click: abc:clicks exists now
+
+	huge := strings.Repeat("x", 100<<10)
+	for _, path := range []string{"/abc:clicks", "/api/stats/abc:clicks", "/ab", "/" + url.PathEscape("ab*c"), "/" + huge, "/api/stats/" + huge} {
+		r := do(t, client, "GET", srv.URL+path, "")
+		assert.Equal(t, http.StatusBadRequest, r.status, "GET %.40s: %s", path, r.body)
+		assert.Contains(t, r.body, "use 3 to 32 letters, digits", path)
+		assert.Less(t, len(r.body), 300, "GET %.40s: the reply echoes the code: %d bytes", path, len(r.body))
+	}
+	r = do(t, client, "HEAD", srv.URL+"/abc:clicks", "")
+	assert.Equal(t, http.StatusBadRequest, r.status)
+	assert.NotContains(t, logged.String(), "level=ERROR", "a bad code is the caller's mistake, not an error of the service")
+
+	// The link itself is untouched, and still counts one click.
+	st := decode[Stats](t, do(t, client, "GET", srv.URL+"/api/stats/abc", ""))
+	assert.EqualValues(t, 1, st.Clicks)
+}
+
+// Targets on this machine, a private network or link-local addresses are
+// refused; names are not resolved (see internalHost).
+func TestShortenRefusesInternalTargets(t *testing.T) {
+	srv, _, client := apiServer(t, nil)
+	for _, target := range []string{
+		"http://127.0.0.1:6379/", "http://localhost:8080/admin", "http://app.localhost/", "http://[::1]/",
+		"http://169.254.169.254/latest/meta-data/", "http://[fe80::1%25eth0]/",
+		"http://10.0.0.1/", "http://192.168.1.1/", "http://172.16.5.4/", "http://[fd00::1]/",
+		"http://0.0.0.0/", "http://[::ffff:127.0.0.1]/", "http://2130706433/", "http://0x7f.1/", "http://127.1/",
+	} {
+		r := do(t, client, "POST", srv.URL+"/api/shorten", fmt.Sprintf(`{"url": %q}`, target))
+		assert.Equal(t, http.StatusBadRequest, r.status, "%s: %s", target, r.body)
+		assert.Contains(t, r.body, "public", target)
+	}
+	for _, target := range []string{"https://example.com/", "http://93.184.215.14/", "https://[2606:4700::1111]/", "https://10.example.com/"} {
+		r := do(t, client, "POST", srv.URL+"/api/shorten", fmt.Sprintf(`{"url": %q}`, target))
+		assert.Equal(t, http.StatusCreated, r.status, "%s: %s", target, r.body)
+	}
 }

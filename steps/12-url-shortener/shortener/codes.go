@@ -4,8 +4,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -64,13 +66,34 @@ var customCodePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{3,32}$`)
 // ValidateCustomCode accepts 3 to 32 letters, digits, '-' or '_' that are
 // not a reserved word (in any case).
 func ValidateCustomCode(code string) error {
-	if !customCodePattern.MatchString(code) {
-		return fmt.Errorf("%w %q: use 3 to 32 letters, digits, '-' or '_'", ErrInvalidCode, code)
+	if err := ValidateCode(code); err != nil {
+		return err
 	}
 	if reserved[strings.ToLower(code)] {
 		return fmt.Errorf("%w %q: it is reserved (api, stats, top, healthz); choose another", ErrInvalidCode, code)
 	}
 	return nil
+}
+
+// ValidateCode accepts what a code can look like, generated or custom: 3 to
+// 32 letters, digits, '-' or '_'. Every lookup checks it before it builds a
+// key: a "code" such as abc:clicks would otherwise name another key of the
+// shortener (the click list of abc), and the request would read it.
+func ValidateCode(code string) error {
+	if !customCodePattern.MatchString(code) {
+		return fmt.Errorf("%w %s: use 3 to 32 letters, digits, '-' or '_'", ErrInvalidCode, excerpt(code))
+	}
+	return nil
+}
+
+// excerpt quotes s for an error message, cut to its first 40 bytes: an error
+// must not echo a 100 KB request back to whoever sent it.
+func excerpt(s string) string {
+	const most = 40
+	if len(s) <= most {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:most]) + fmt.Sprintf(" (%d bytes)", len(s))
 }
 
 // ValidateURL accepts absolute http and https URLs with a host, of at most
@@ -96,6 +119,9 @@ func ValidateURL(raw string) error {
 	if u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("%w %q: it has no host", ErrInvalidURL, raw)
 	}
+	if why := internalHost(u.Hostname()); why != "" {
+		return fmt.Errorf("%w %q: %s; a public shortener only links to public addresses", ErrInvalidURL, raw, why)
+	}
 	// https://trusted.example@evil.example goes to evil.example: refuse
 	// user info, a classic way to disguise where a link leads.
 	if u.User != nil {
@@ -103,6 +129,50 @@ func ValidateURL(raw string) error {
 	}
 	return nil
 }
+
+// internalHost says why host is not a public address, or "" if it may be.
+//
+// A short link hides where it leads. Pointing one at this machine
+// (127.0.0.1, localhost), at a private network (10.x, 192.168.x, fd00::/8)
+// or at a link-local address (169.254.169.254 is the cloud metadata service
+// on most clouds) turns it into a way to send a visitor's browser, or a link
+// previewer running inside a company network, to a machine it can reach and
+// the link's author cannot. So such targets are refused. Names are not
+// resolved: a name can resolve to a private address, and to another one
+// tomorrow; a service that must exclude those too has to check again where
+// it fetches, not here.
+func internalHost(host string) string {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return "it names this machine"
+	}
+	addr, err := netip.ParseAddr(h)
+	if err != nil {
+		// Browsers read 2130706433, 0x7f.1 or 127.1 as 127.0.0.1: a host
+		// of only digits, dots and hex that is not a plain address is one
+		// of those.
+		if numericHost.MatchString(h) {
+			return "write an IPv4 address as four decimal numbers (a.b.c.d)"
+		}
+		return ""
+	}
+	addr = addr.Unmap() // ::ffff:127.0.0.1 is 127.0.0.1
+	switch {
+	case addr.IsLoopback():
+		return "it is a loopback address (this machine)"
+	case addr.IsUnspecified():
+		return "it is the unspecified address"
+	case addr.IsLinkLocalUnicast(), addr.IsLinkLocalMulticast():
+		return "it is a link-local address (cloud metadata services live there)"
+	case addr.IsPrivate():
+		return "it is a private network address"
+	case addr.IsMulticast():
+		return "it is a multicast address"
+	}
+	return ""
+}
+
+var numericHost = regexp.MustCompile(`^(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+))*$`)
 
 // ValidateTTL accepts 0 (never expire) or a positive duration of at least a
 // millisecond (Redis's expiry precision) and at most MaxTTL.

@@ -192,6 +192,10 @@ func (s *Shortener) Lookup(ctx context.Context, code string) (string, error) {
 }
 
 func (s *Shortener) lookup(ctx context.Context, code string) (string, int64, error) {
+	// Check the code before building a key from it, as Shorten does.
+	if err := ValidateCode(code); err != nil {
+		return "", 0, err
+	}
 	vals, err := s.rdb.HMGet(ctx, s.urlKey(code), "long_url", "expires_at").Result()
 	if err != nil {
 		return "", 0, fmt.Errorf("looking up %q: %w", code, err)
@@ -250,6 +254,9 @@ type Stats struct {
 
 // Stats returns code's link, click count and recent clicks.
 func (s *Shortener) Stats(ctx context.Context, code string) (Stats, error) {
+	if err := ValidateCode(code); err != nil {
+		return Stats{}, err
+	}
 	var fields *redis.MapStringStringCmd
 	var recent *redis.StringSliceCmd
 	// One round trip for both reads.

@@ -55,7 +55,7 @@ func TestValidateURL(t *testing.T) {
 		"https://example.com",
 		"http://example.com/a/b?c=d#e",
 		"HTTPS://EXAMPLE.COM/x",
-		"https://127.0.0.1:8080/x",
+		"https://93.184.215.14:8080/x",
 		"https://example.com/" + strings.Repeat("a", MaxURLLength-len("https://example.com/")),
 	} {
 		assert.NoError(t, ValidateURL(ok), ok)
@@ -70,6 +70,9 @@ func TestValidateURL(t *testing.T) {
 		{"https://", "no host"},
 		{"https:///path", "no host"},
 		{"https://trusted.example@evil.example/", "user name or password"},
+		{"https://127.0.0.1:8080/x", "loopback"},
+		{"http://169.254.169.254/latest/meta-data/", "link-local"},
+		{"http://192.168.0.1/", "private network"},
 		{"https://exa mple.com", "white space"},
 		{"https://example.com/\nx", "white space"},
 		{"https://example.com/" + strings.Repeat("a", MaxURLLength), "the limit is 2048"},
@@ -397,28 +400,40 @@ func TestFirstClickCountsOnce(t *testing.T) {
 // top list; its code then answers ErrNotFound.
 func TestExpiredLinkIsGone(t *testing.T) {
 	s, rdb, ctx := newTest(t)
-	const ttl = 150 * time.Millisecond
+	// A TTL far longer than the test, so that a busy machine cannot make
+	// the link expire early; the test then makes it expire (below).
+	const ttl = time.Minute
+	before := time.Now().Truncate(time.Millisecond)
 	link, err := s.Shorten(ctx, "https://example.com/brief", Options{TTL: ttl})
 	require.NoError(t, err)
-	assert.WithinDuration(t, time.Now().Add(ttl), link.ExpiresAt, 100*time.Millisecond)
+	after := time.Now()
+	assert.False(t, link.ExpiresAt.Before(before.Add(ttl)), "expires_at %v is before Shorten began + TTL", link.ExpiresAt)
+	assert.False(t, link.ExpiresAt.After(after.Add(ttl)), "expires_at %v is after Shorten returned + TTL", link.ExpiresAt)
 	_, err = s.Resolve(ctx, link.Code)
 	require.NoError(t, err)
 
-	// The hash and the click list share one absolute expiry time.
+	// The hash and the click list share one absolute expiry time: both
+	// PTTLs in one round trip, so that they are read at the same moment.
 	hashKey, listKey := testPrefix+"url:"+link.Code, testPrefix+"url:"+link.Code+":clicks"
-	hashTTL, err := rdb.PTTL(ctx, hashKey).Result()
+	var hashTTL, listTTL *redis.DurationCmd
+	_, err = rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		hashTTL, listTTL = p.PTTL(ctx, hashKey), p.PTTL(ctx, listKey)
+		return nil
+	})
 	require.NoError(t, err)
-	listTTL, err := rdb.PTTL(ctx, listKey).Result()
-	require.NoError(t, err)
-	assert.Positive(t, hashTTL)
-	assert.Positive(t, listTTL)
-	assert.InDelta(t, hashTTL.Milliseconds(), listTTL.Milliseconds(), 20)
+	assert.Greater(t, hashTTL.Val(), 50*time.Second)
+	assert.Greater(t, listTTL.Val(), 50*time.Second)
+	assert.InDelta(t, hashTTL.Val().Milliseconds(), listTTL.Val().Milliseconds(), 20)
 
 	stats, err := s.Stats(ctx, link.Code)
 	require.NoError(t, err)
 	assert.Equal(t, link.ExpiresAt, stats.ExpiresAt)
 
-	time.Sleep(ttl + 100*time.Millisecond)
+	// The minute passes: the server's own clock expires both keys.
+	for _, k := range []string{hashKey, listKey} {
+		require.NoError(t, rdb.PExpire(ctx, k, time.Millisecond).Err())
+	}
+	require.Eventually(t, func() bool { return rdb.Exists(ctx, hashKey, listKey).Val() == 0 }, 10*time.Second, 5*time.Millisecond)
 
 	_, err = s.Resolve(ctx, link.Code)
 	assert.ErrorIs(t, err, ErrNotFound)
@@ -480,4 +495,19 @@ func TestStatsAndTop(t *testing.T) {
 	assert.Error(t, err)
 	_, err = s.Stats(ctx, "missing")
 	assert.ErrorIs(t, err, ErrNotFound)
+}
+
+// A click is counted in one MULTI/EXEC: the hash's counter, the ranking and
+// the click list change together or not at all, and no reader sees one
+// without the others. A go-redis hook records what Resolve sends.
+func TestClickIsOneTransaction(t *testing.T) {
+	s, rdb, ctx := newTest(t)
+	link, err := s.Shorten(ctx, "https://example.com/", Options{TTL: time.Hour})
+	require.NoError(t, err)
+	rec := testkit.Record(rdb)
+	_, err = s.Resolve(ctx, link.Code)
+	require.NoError(t, err)
+	assert.Equal(t, 1, rec.Transactions(), "%v", rec.Trips())
+	last := rec.Trips()[len(rec.Trips())-1]
+	assert.Equal(t, []string{"multi", "hincrby", "zincrby", "lpush", "ltrim", "pexpireat", "pexpireat", "exec"}, last)
 }
