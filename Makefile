@@ -44,7 +44,8 @@ prepare: ## get everything a workshop needs offline (modules, programs, test bui
 	$(GO) run ./runner prepare $(ARGS)
 
 .PHONY: mutants
-mutants: ## the breakages kept in the repository: every shipped stub fails its exercise, every failure a chapter shows still happens
+mutants: ## the breakages kept in the repository: each lesson mutant (internal/mutants/patches, M=filter) fails a test, every shipped stub fails its exercise, every failure a chapter shows still happens
+	internal/mutants/run $(M)
 	$(GO) test -count=1 -v -run 'TestEveryStubFailsItsExercise|TestShownFailuresAreReal' ./internal/workbook/ ./internal/docs/
 
 .PHONY: lint
