@@ -75,6 +75,8 @@ Commands:
                     when asked twice); --apply puts it in place (yours is kept)
   list --json       the steps and your progress, for scripts
   doctor            check Go, .env, Docker, redis-server and the Redis server
+  doctor --report [--json]
+                    the doctor's findings as one line to share (or JSON)
   embedded [-addr]  run the embedded Redis until Ctrl-C (default 127.0.0.1:6379)
 
 Workshops:
@@ -266,7 +268,7 @@ func run(args []string) int {
 	case "reset":
 		return a.reset(rest)
 	case "doctor":
-		return a.runDoctor(ctx, true)
+		return a.doctorCommand(ctx, rest)
 	case "board":
 		return runBoard(rest, a.steps)
 	case "join":
