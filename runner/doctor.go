@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/redis-go-workbook/workbook/internal/classroom"
@@ -14,7 +15,14 @@ import (
 	"github.com/redis-go-workbook/workbook/internal/doctor"
 	"github.com/redis-go-workbook/workbook/internal/features"
 	"github.com/redis-go-workbook/workbook/internal/provision"
+	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
+
+// isReport says whether args are `doctor --report ...`, whose output must
+// be the report alone.
+func isReport(args []string) bool {
+	return len(args) > 1 && args[0] == "doctor" && slices.Contains(args[1:], "--report")
+}
 
 // doctorCommand: runner doctor [--report [--json]]
 func (a *app) doctorCommand(ctx context.Context, args []string) int {
@@ -163,6 +171,13 @@ func (a *app) doctorReport(ctx context.Context, asJSON bool) int {
 		set = features.Set{}
 	}
 	rep.SetServer(run.kind, run.exam.Reached, set)
+	// A damaged progress file was set aside when the runner started; the
+	// report says so without its path.
+	if a.prog != nil {
+		if _, err := workbook.LoadProgress(a.prog.Path()); err != nil {
+			run.results = append(run.results, doctor.Result{Name: "Progress", Status: doctor.Warn, Detail: err.Error()})
+		}
+	}
 	rep.SetFindings(run.results)
 	rep.Progress = a.reportProgress()
 	if m, ok, err := classroom.Joined(a.stateDir()); err == nil && ok {

@@ -178,7 +178,7 @@ func run(args []string) int {
 		return 2
 	}
 	prog, err := workbook.LoadProgress(path)
-	if err != nil {
+	if err != nil && !isReport(rest) { // a report names no path: it has a row for this
 		u.printf("%s %v\n", u.warn(), err)
 	}
 	a.prog = prog

@@ -304,7 +304,8 @@ func TestDoctorReportIsOneLineWithNothingIdentifying(t *testing.T) {
 }
 
 // A server that does not answer is a ✗: the report says which row, and
-// exits 1 as the doctor does; the password in the URL stays out of it.
+// exits 1 as the doctor does; the password in the URL stays out of it. A
+// damaged progress file is a row of the report, without its path.
 func TestDoctorReportFailsWhenTheServerDoesNotAnswer(t *testing.T) {
 	const password = "pw-Yx42-never-shared"
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -313,7 +314,7 @@ func TestDoctorReportFailsWhenTheServerDoesNotAnswer(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close() // nothing listens there any more
-	root, home, progress := attendeeCopy(t, `{}`)
+	root, home, progress := attendeeCopy(t, `{"steps": {"1": damaged`)
 	env := attendeeEnv(t, home, progress, "WORKBOOK_REDIS=url", "REDIS_URL=redis://:"+password+"@"+addr+"/0")
 	secrets := []string{password, home, root, reportUser, addr, "127.0.0.1"}
 	bin := buildRunner(t)
@@ -339,6 +340,13 @@ func TestDoctorReportFailsWhenTheServerDoesNotAnswer(t *testing.T) {
 	}
 	if code != 1 || rep.Redis.Reachable || rep.Redis.JSON != nil || rep.Redis.Kind != "url" || rep.Problems == nil || *rep.Problems == 0 || rep.Name != "" {
 		t.Errorf("exit %d: want 1, an unreached url server, json null, problems, no name:\n%s", code, out)
+	}
+	found := map[string]string{}
+	for _, f := range rep.Findings {
+		found[f.Name] = f.Status
+	}
+	if found["Reachable"] != "fail" || found["Progress"] != "warn" {
+		t.Errorf("want Reachable fail and Progress warn (the damaged file), got %v", found)
 	}
 }
 
