@@ -46,6 +46,9 @@ func (a *app) runDoctor(ctx context.Context, machine bool) int {
 	u := a.ui
 	u.println(u.rule("Doctor"))
 	run := a.examine(ctx, machine, a.printResult)
+	if machine {
+		a.tellClass(doctorEvent(run.results))
+	}
 	fails, warns := 0, 0
 	for _, r := range run.results {
 		switch r.Status {
@@ -132,6 +135,21 @@ func (a *app) examine(ctx context.Context, machine bool, show func(doctor.Result
 	return run
 }
 
+// doctorEvent tells the class board what the doctor found: its ✗ rows,
+// then its ! rows, each as one line (classroom scrubs paths and passwords
+// from them before they travel).
+func doctorEvent(results []doctor.Result) classroom.Event {
+	ev := classroom.Event{Kind: classroom.KindDoctor}
+	for _, st := range []doctor.Status{doctor.Fail, doctor.Warn} {
+		for _, r := range results {
+			if r.Status == st && r.Name != "" {
+				ev.Problems = append(ev.Problems, st.Mark()+" "+r.Name+": "+r.Detail)
+			}
+		}
+	}
+	return ev
+}
+
 // serverKind says where srv comes from, for a report: never where it is.
 func serverKind(srv *provision.Server, cfg config.Config) string {
 	switch {
@@ -183,6 +201,10 @@ func (a *app) doctorReport(ctx context.Context, asJSON bool) int {
 	if m, ok, err := classroom.Joined(a.stateDir()); err == nil && ok {
 		rep.Name = m.Name
 	}
+
+	// A report is a doctor run too, for the class board; its output is
+	// the report alone, so a class server out of reach is not said here.
+	_ = a.tellClassNow(doctorEvent(run.results))
 
 	if asJSON {
 		enc := json.NewEncoder(os.Stdout)

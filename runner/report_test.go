@@ -301,6 +301,20 @@ func TestDoctorReportIsOneLineWithNothingIdentifying(t *testing.T) {
 	if found["Authentication"] != "ok" || found["Reachable"] != "ok" || found["Docker"] != "warn" {
 		t.Errorf("the findings are not the doctor's: %v", found)
 	}
+
+	// Each report is a doctor run for the class board: the class server is
+	// out of reach here, so the events wait in the queue, scrubbed.
+	queue, err := os.ReadFile(filepath.Join(root, ".workbook", "class-queue.jsonl"))
+	if err != nil {
+		t.Fatalf("no doctor event was queued for the class: %v", err)
+	}
+	assertNothingIdentifying(t, "the queued class events", string(queue), password, classPassword, home, reportUser)
+	var ev classroom.Event
+	first, _, _ := strings.Cut(string(queue), "\n")
+	if err := json.Unmarshal([]byte(first), &ev); err != nil || ev.Kind != classroom.KindDoctor || ev.Name != "Ada L" ||
+		len(ev.Problems) == 0 || !strings.HasPrefix(ev.Problems[0], "! Docker") {
+		t.Errorf("want a doctor event from Ada L with the Docker warning (%v):\n%s", err, queue)
+	}
 }
 
 // A server that does not answer is a ✗: the report says which row, and
