@@ -75,6 +75,8 @@ Commands:
                     when asked twice); --apply puts it in place (yours is kept)
   list --json       the steps and your progress, for scripts
   doctor            check Go, .env, Docker, redis-server and the Redis server
+  doctor --report [--json]
+                    the doctor's findings as one line to share (or JSON)
   embedded [-addr]  run the embedded Redis until Ctrl-C (default 127.0.0.1:6379)
 
 Workshops:
@@ -177,7 +179,7 @@ func run(args []string) int {
 		return 2
 	}
 	prog, err := workbook.LoadProgress(path)
-	if err != nil {
+	if err != nil && !isReport(rest) { // a report names no path: it has a row for this
 		u.printf("%s %v\n", u.warn(), err)
 	}
 	a.prog = prog
@@ -267,7 +269,7 @@ func run(args []string) int {
 	case "reset":
 		return a.reset(rest)
 	case "doctor":
-		return a.runDoctor(ctx, true)
+		return a.doctorCommand(ctx, rest)
 	case "board":
 		return runBoard(rest, a.steps)
 	case "join":

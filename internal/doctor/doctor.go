@@ -176,6 +176,18 @@ func rel(path string) string {
 // Docker checks for a Docker engine (the one DOCKER_HOST names, if set)
 // and for the image container mode would run.
 func Docker(ctx context.Context) Result {
+	r, _ := DockerEngine(ctx)
+	return r
+}
+
+// DockerEngine is Docker, and whether an engine answered at all (whatever
+// the image's state).
+func DockerEngine(ctx context.Context) (Result, bool) {
+	r, err := docker(ctx)
+	return r, err == nil
+}
+
+func docker(ctx context.Context) (Result, error) {
 	r := Result{Name: "Docker"}
 	if err := container.Available(ctx); err != nil {
 		r.Status = Warn
@@ -188,7 +200,7 @@ func Docker(ctx context.Context) Result {
 				r.Fix = ua.Fix
 			}
 		}
-		return r
+		return r, err
 	}
 	image := provision.Image()
 	present, err := container.CheckImage(ctx, image)
@@ -202,7 +214,7 @@ func Docker(ctx context.Context) Result {
 	default:
 		r.Detail = "a Docker engine answers; containers use the image " + image + " (present)"
 	}
-	return r
+	return r, nil
 }
 
 // Mode says which provisioning mode is in force, and whether a forced one
@@ -270,9 +282,26 @@ func RedisServer(ctx context.Context) Result {
 // the server cannot be reached or refuses the credentials, since nothing
 // after them could work.
 func Server(ctx context.Context, t *provision.Server) []Result {
+	return Examine(ctx, t).Results
+}
+
+// Examination is what Server found: its rows, and what the server was
+// found to support (for a report).
+type Examination struct {
+	Results []Result
+	// Reached is true when the server answered and accepted the
+	// credentials.
+	Reached bool
+	// Features is what the server supports; the zero Set when it was not
+	// reached.
+	Features features.Set
+}
+
+// Examine is Server, with what it found about the server's features.
+func Examine(ctx context.Context, t *provision.Server) Examination {
 	rdb, results, ok := Connect(ctx, t)
 	if !ok {
-		return results
+		return Examination{Results: results}
 	}
 	defer rdb.Close()
 	set, vres := Version(ctx, rdb, t)
@@ -293,7 +322,7 @@ func Server(ctx context.Context, t *provision.Server) []Result {
 	results = append(results, Clients(ctx, rdb, set.Has(features.MaxClients)))
 	results = append(results, Latency(ctx, rdb))
 	results = append(results, Keys(ctx, rdb, t))
-	return results
+	return Examination{Results: results, Reached: true, Features: set}
 }
 
 // Connect checks that the server answers and accepts the credentials. It
