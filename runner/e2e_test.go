@@ -196,7 +196,9 @@ func TestInteractiveWalkThroughStepOneAndBack(t *testing.T) {
 		s.waitFor(`step 1 is not done yet`, 10*time.Second)
 	}
 
-	// On to step 2, then quit.
+	// On to step 2, then quit. (Keys typed while the checks run are not
+	// kept: wait for the prompt.)
+	s.waitFor(`Step 1 · Enter: next step`, 10*time.Second)
 	s.press("n")
 	s.waitFor(`Step 2 of \d+ · `+regexp.QuoteMeta(two.Title), 10*time.Second)
 	s.leavePage("2")

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis-go-workbook/workbook/internal/workbook"
 )
@@ -27,9 +28,19 @@ func (a *app) exerciseNote(s workbook.Step) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%s\n", u.rule("Exercise"))
-	fmt.Fprintf(&b, "  %s\n", u.bold(s.Exercise.Task))
-	fmt.Fprintf(&b, "  Edit %s (the %s line).\n", u.cyan(where), workbook.TodoMarker)
-	fmt.Fprintf(&b, "  %s\n", u.dim(fmt.Sprintf("w watch: re-check on every save · c check · h hint  (or: go run ./runner watch %d · check %d · hint %d)", s.Number, s.Number, s.Number)))
+	// Prose, wrapped to the page's width like the chapter above it: the
+	// plain text is wrapped, then each line styled.
+	w, _ := u.size()
+	para := func(text string, style func(string) string) {
+		for _, line := range wrapWords(text, min(w, 120)-2) {
+			fmt.Fprintf(&b, "  %s\n", style(line))
+		}
+	}
+	para(s.Exercise.Task, u.bold)
+	para(fmt.Sprintf("Edit %s (the %s line).", where, workbook.TodoMarker), func(line string) string {
+		return strings.Replace(line, where, u.cyan(where), 1)
+	})
+	para(fmt.Sprintf("w watch: re-check on every save · c check · h hint  (or: go run ./runner watch %d · check %d · hint %d)", s.Number, s.Number, s.Number), u.dim)
 	return b.String()
 }
 
@@ -323,4 +334,23 @@ func (a *app) confirm(question string) bool {
 		return true
 	}
 	return false
+}
+
+// wrapWords breaks text at spaces into lines of at most width columns (a
+// word longer than that stands on a line of its own).
+func wrapWords(text string, width int) []string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+	}
+	return append(lines, line)
 }
