@@ -20,7 +20,23 @@ type Recorder struct {
 	mu    sync.Mutex
 	trips [][]string
 	args  [][]any
+	sent  []Trip
 }
+
+// Trip is one round trip as it was sent: its commands, which hold their
+// replies (and errors) once it has run.
+type Trip struct{ Cmds []redis.Cmder }
+
+// Names are the trip's command names in upper case, as Redis writes them.
+func (t Trip) Names() []string {
+	names := make([]string, len(t.Cmds))
+	for i, c := range t.Cmds {
+		names[i] = strings.ToUpper(c.Name())
+	}
+	return names
+}
+
+func (t Trip) String() string { return strings.Join(t.Names(), " ") }
 
 // Record adds a Recorder to rdb's hooks and returns it.
 func Record(rdb *redis.Client) *Recorder {
@@ -47,10 +63,12 @@ func isSetup(c redis.Cmder) bool {
 
 func (r *Recorder) add(cmds []redis.Cmder) {
 	var names []string
+	var kept []redis.Cmder
 	for _, c := range cmds {
 		if isSetup(c) {
 			continue
 		}
+		kept = append(kept, c)
 		names = append(names, strings.ToLower(c.Name()))
 		r.mu.Lock()
 		r.args = append(r.args, c.Args())
@@ -61,6 +79,7 @@ func (r *Recorder) add(cmds []redis.Cmder) {
 	}
 	r.mu.Lock()
 	r.trips = append(r.trips, names)
+	r.sent = append(r.sent, Trip{Cmds: kept})
 	r.mu.Unlock()
 }
 
@@ -88,7 +107,17 @@ func (r *Recorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pro
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.trips, r.args = nil, nil
+	r.trips, r.args, r.sent = nil, nil, nil
+}
+
+// Sent returns the round trips recorded so far, with their commands, and
+// forgets everything recorded (as Reset does).
+func (r *Recorder) Sent() []Trip {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.sent
+	r.trips, r.args, r.sent = nil, nil, nil
+	return out
 }
 
 // Trips is every round trip recorded, each as its commands' lower-case names.

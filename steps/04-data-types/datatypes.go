@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/redis-go-workbook/workbook/steps/keyclaim"
+	"github.com/redis-go-workbook/workbook/internal/keyclaim"
 )
 
 // The keys this step writes. Naming keys "type:id:field" is a convention,
@@ -47,7 +47,7 @@ func dataTypes(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	// This Redis may hold data of its own under these very names (a
 	// user:1001 of a real application, say): claim the keys first, which
 	// stops the step, changing nothing, if any of them exists and was not
-	// written by the workbook (see steps/keyclaim).
+	// written by the workbook (see internal/keyclaim).
 	if err := keyclaim.Claim(ctx, rdb, "step 4", append(stepKeys, bigKey, longKey)...); err != nil {
 		return err
 	}

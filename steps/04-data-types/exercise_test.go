@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -45,7 +44,7 @@ func fillBoard(t *testing.T, ctx context.Context, rdb *redis.Client) {
 func TestExercisePlayerRank(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	fillBoard(t, ctx, rdb)
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 	for _, tc := range []struct {
 		player string
 		want   int64
@@ -64,8 +63,8 @@ func TestExercisePlayerRank(t *testing.T) {
 			t.Fatalf("PlayerRank(%q) = %d, want %d (the highest score is place 1)", tc.player, got, tc.want)
 		}
 	}
-	for _, tr := range rec.Trips() {
-		for _, name := range tr.names {
+	for _, tr := range rec.Sent() {
+		for _, name := range tr.Names() {
 			switch name {
 			case "ZRANGE", "ZREVRANGE", "ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZSCAN", "ZRANGESTORE":
 				t.Fatalf("PlayerRank sent %s: it reads the board (204 members here, millions in production) to find one player. Ask for that player's rank instead: ZREVRANK key member", tr)
@@ -99,79 +98,11 @@ func TestExercisePlayerRankOfAnUnknownPlayer(t *testing.T) {
 	}
 }
 
-// exerciseRecorder is a go-redis hook that writes down every round trip a
-// client makes: one entry per command sent alone, one per pipeline or
-// MULTI/EXEC transaction, with the command names in upper case.
-type exerciseRecorder struct {
-	mu    sync.Mutex
-	trips []exerciseTrip
-}
-
-type exerciseTrip struct {
-	names []string
-	cmds  []redis.Cmder
-}
-
-func (tr exerciseTrip) String() string { return strings.Join(tr.names, " ") }
-
-func recordRoundTrips(rdb *redis.Client) *exerciseRecorder {
-	r := &exerciseRecorder{}
-	rdb.AddHook(r)
-	return r
-}
-
-func (r *exerciseRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *exerciseRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		r.add([]redis.Cmder{cmd})
-		return err
-	}
-}
-
-func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		r.add(cmds)
-		return err
-	}
-}
-
-func (r *exerciseRecorder) add(cmds []redis.Cmder) {
-	tr := exerciseTrip{cmds: cmds}
-	setup := true
-	for _, c := range cmds {
-		name := strings.ToUpper(c.Name())
-		tr.names = append(tr.names, name)
-		switch name {
-		case "HELLO", "CLIENT", "AUTH", "SELECT":
-		default:
-			setup = false
-		}
-	}
-	if setup {
-		return // go-redis setting up a new connection, not the exercise
-	}
-	r.mu.Lock()
-	r.trips = append(r.trips, tr)
-	r.mu.Unlock()
-}
-
-// Trips returns the round trips so far and forgets them.
-func (r *exerciseRecorder) Trips() []exerciseTrip {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.trips
-	r.trips = nil
-	return out
-}
-
 // commandNames lists every command of trips, in order.
-func commandNames(trips []exerciseTrip) []string {
+func commandNames(trips []testkit.Trip) []string {
 	var out []string
 	for _, tr := range trips {
-		out = append(out, tr.names...)
+		out = append(out, tr.Names()...)
 	}
 	return out
 }

@@ -54,7 +54,7 @@ func TestExerciseCachedNameReadsThrough(t *testing.T) {
 	ctx, rdb, other := testkit.Context(t), testkit.Client(t), testkit.NewClient(t)
 	db := &exerciseDB{names: map[int]string{42: "Mechanical keyboard"}}
 	const key, ttl = "exercise:product:42:name", 10 * time.Minute
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 
 	name, err := cachedForTest(t, ctx, rdb, 42, ttl, db)
 	if err != nil {
@@ -74,8 +74,8 @@ func TestExerciseCachedNameReadsThrough(t *testing.T) {
 	if pttl > ttl || pttl < ttl/2 {
 		t.Fatalf("%s's TTL is %v, want about %v (the ttl argument)", key, pttl, ttl)
 	}
-	for _, tr := range rec.Trips() {
-		if len(tr.names) == 1 && (tr.names[0] == "EXPIRE" || tr.names[0] == "PEXPIRE") {
+	for _, tr := range rec.Sent() {
+		if len(tr.Names()) == 1 && (tr.Names()[0] == "EXPIRE" || tr.Names()[0] == "PEXPIRE") {
 			t.Fatalf("CachedName stored the entry, then sent %s in a round trip of its own: if the program stops in between, the entry never expires. SET takes the TTL itself: rdb.Set(ctx, key, name, ttl) is SET key name PX ttl", tr)
 		}
 	}
@@ -150,74 +150,6 @@ func TestExerciseCachedNameNeedsATTL(t *testing.T) {
 			t.Fatalf("CachedName with ttl %v returned no error (the entry: %s): to rdb.Set a 0 means \"keep for ever\". Return an error for a ttl that is not positive", ttl, pttlText(pttl))
 		}
 	}
-}
-
-// exerciseRecorder is a go-redis hook that writes down every round trip a
-// client makes: one entry per command sent alone, one per pipeline or
-// MULTI/EXEC transaction, with the command names in upper case.
-type exerciseRecorder struct {
-	mu    sync.Mutex
-	trips []exerciseTrip
-}
-
-type exerciseTrip struct {
-	names []string
-	cmds  []redis.Cmder
-}
-
-func (tr exerciseTrip) String() string { return strings.Join(tr.names, " ") }
-
-func recordRoundTrips(rdb *redis.Client) *exerciseRecorder {
-	r := &exerciseRecorder{}
-	rdb.AddHook(r)
-	return r
-}
-
-func (r *exerciseRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *exerciseRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		r.add([]redis.Cmder{cmd})
-		return err
-	}
-}
-
-func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		r.add(cmds)
-		return err
-	}
-}
-
-func (r *exerciseRecorder) add(cmds []redis.Cmder) {
-	tr := exerciseTrip{cmds: cmds}
-	setup := true
-	for _, c := range cmds {
-		name := strings.ToUpper(c.Name())
-		tr.names = append(tr.names, name)
-		switch name {
-		case "HELLO", "CLIENT", "AUTH", "SELECT":
-		default:
-			setup = false
-		}
-	}
-	if setup {
-		return // go-redis setting up a new connection, not the exercise
-	}
-	r.mu.Lock()
-	r.trips = append(r.trips, tr)
-	r.mu.Unlock()
-}
-
-// Trips returns the round trips so far and forgets them.
-func (r *exerciseRecorder) Trips() []exerciseTrip {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.trips
-	r.trips = nil
-	return out
 }
 
 // pttlText says what PTTL answered, in words (go-redis returns -1 and -2,

@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
-	"github.com/redis-go-workbook/workbook/steps/keyclaim"
+	"github.com/redis-go-workbook/workbook/internal/keyclaim"
 )
 
 // Profile is the user document. The field order here is the order in which
@@ -74,7 +74,7 @@ func jsonDocuments(ctx context.Context, out io.Writer, rdb *redis.Client) error 
 	}
 	// This Redis may hold a real application's user:1001 or product:3:
 	// claim the keys first, which stops the step, changing nothing, if any
-	// of them exists and was not written by the workbook (steps/keyclaim).
+	// of them exists and was not written by the workbook (internal/keyclaim).
 	if err := keyclaim.Claim(ctx, rdb, "step 6", keys...); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/redis-go-workbook/workbook/internal/features"
 	"github.com/redis-go-workbook/workbook/internal/testkit"
-	"github.com/redis-go-workbook/workbook/steps/keyclaim"
+	"github.com/redis-go-workbook/workbook/internal/keyclaim"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }

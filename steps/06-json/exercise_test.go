@@ -40,9 +40,9 @@ func requireJSONForExercise(t *testing.T) {
 		return
 	}
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 	_, err := addForTest(t, ctx, rdb, "exercise:profile", 1)
-	for _, name := range commandNames(rec.Trips()) {
+	for _, name := range commandNames(rec.Sent()) {
 		if strings.HasPrefix(name, "JSON.") {
 			t.Skipf("skipped: %s has no JSON documents (%s is an unknown command there), so AddReputation cannot be checked on it; run with WORKBOOK_REDIS=embedded, or on a Redis with JSON (redis:8.6 from Docker Hub, `make up`)", testkit.Features(t).Server, name)
 		}
@@ -62,7 +62,7 @@ func TestExerciseAddReputation(t *testing.T) {
 	requireJSONForExercise(t)
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	storeDoc(t, ctx, rdb, "exercise:profile", exerciseDoc)
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 
 	got, err := addForTest(t, ctx, rdb, "exercise:profile", 25)
 	if err != nil {
@@ -71,7 +71,7 @@ func TestExerciseAddReputation(t *testing.T) {
 	if got != 8775 {
 		t.Fatalf("AddReputation(+25) = %d, want 8775 (8750 + 25): return the new value from the command's reply, [8775]", got)
 	}
-	sent := commandNames(rec.Trips())
+	sent := commandNames(rec.Sent())
 	for _, name := range sent {
 		switch name {
 		case "JSON.GET", "JSON.MGET", "JSON.SET", "JSON.MSET", "GET", "SET":
@@ -164,79 +164,11 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// exerciseRecorder is a go-redis hook that writes down every round trip a
-// client makes: one entry per command sent alone, one per pipeline or
-// MULTI/EXEC transaction, with the command names in upper case.
-type exerciseRecorder struct {
-	mu    sync.Mutex
-	trips []exerciseTrip
-}
-
-type exerciseTrip struct {
-	names []string
-	cmds  []redis.Cmder
-}
-
-func (tr exerciseTrip) String() string { return strings.Join(tr.names, " ") }
-
-func recordRoundTrips(rdb *redis.Client) *exerciseRecorder {
-	r := &exerciseRecorder{}
-	rdb.AddHook(r)
-	return r
-}
-
-func (r *exerciseRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *exerciseRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		r.add([]redis.Cmder{cmd})
-		return err
-	}
-}
-
-func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		r.add(cmds)
-		return err
-	}
-}
-
-func (r *exerciseRecorder) add(cmds []redis.Cmder) {
-	tr := exerciseTrip{cmds: cmds}
-	setup := true
-	for _, c := range cmds {
-		name := strings.ToUpper(c.Name())
-		tr.names = append(tr.names, name)
-		switch name {
-		case "HELLO", "CLIENT", "AUTH", "SELECT":
-		default:
-			setup = false
-		}
-	}
-	if setup {
-		return // go-redis setting up a new connection, not the exercise
-	}
-	r.mu.Lock()
-	r.trips = append(r.trips, tr)
-	r.mu.Unlock()
-}
-
-// Trips returns the round trips so far and forgets them.
-func (r *exerciseRecorder) Trips() []exerciseTrip {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.trips
-	r.trips = nil
-	return out
-}
-
 // commandNames lists every command of trips, in order.
-func commandNames(trips []exerciseTrip) []string {
+func commandNames(trips []testkit.Trip) []string {
 	var out []string
 	for _, tr := range trips {
-		out = append(out, tr.names...)
+		out = append(out, tr.Names()...)
 	}
 	return out
 }

@@ -28,11 +28,11 @@ func allowForTest(t *testing.T, ctx context.Context, rdb *redis.Client, key stri
 // checkOneAtomicTrip fails unless the call made one round trip that was a
 // script or a MULTI/EXEC transaction. A script's first EVALSHA, refused
 // with NOSCRIPT before go-redis sends EVAL, does not count.
-func checkOneAtomicTrip(t *testing.T, trips []exerciseTrip, call string) {
+func checkOneAtomicTrip(t *testing.T, trips []testkit.Trip, call string) {
 	t.Helper()
-	var counted []exerciseTrip
+	var counted []testkit.Trip
 	for _, tr := range trips {
-		if len(tr.cmds) == 1 && tr.cmds[0].Err() != nil && strings.HasPrefix(tr.cmds[0].Err().Error(), "NOSCRIPT") {
+		if len(tr.Cmds) == 1 && tr.Cmds[0].Err() != nil && strings.HasPrefix(tr.Cmds[0].Err().Error(), "NOSCRIPT") {
 			continue
 		}
 		counted = append(counted, tr)
@@ -45,7 +45,7 @@ func checkOneAtomicTrip(t *testing.T, trips []exerciseTrip, call string) {
 		t.Fatalf("%s made %d round trips: %s. Want one: between two round trips the program can stop (or the connection drop), and a counter left without expiry blocks its client for ever. Send INCR and PEXPIRE together, in a Lua script (redis.NewScript) or inside rdb.TxPipelined", call, len(counted), strings.Join(seen, " "))
 	}
 	tr := counted[0]
-	if len(tr.names) > 1 && tr.names[0] != "MULTI" {
+	if len(tr.Names()) > 1 && tr.Names()[0] != "MULTI" {
 		t.Fatalf("%s sent [%s] as a plain pipeline: one round trip, but not atomic (Redis may run other clients' commands in between, and a dropped connection can cut it after INCR). Use rdb.TxPipelined (MULTI/EXEC) or a Lua script", call, tr)
 	}
 }
@@ -55,10 +55,10 @@ func checkOneAtomicTrip(t *testing.T, trips []exerciseTrip, call string) {
 func TestExerciseAllowFixed(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	const key, limit, window = "exercise:rl:192.0.2.7", 3, time.Minute
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 	for i := 1; i <= 5; i++ {
 		got := allowForTest(t, ctx, rdb, key, limit, window)
-		checkOneAtomicTrip(t, rec.Trips(), "AllowFixed")
+		checkOneAtomicTrip(t, rec.Sent(), "AllowFixed")
 		if want := i <= limit; got != want {
 			t.Fatalf("request %d of a window with limit %d: AllowFixed = %t, want %t (allowed while the count is at most the limit)", i, limit, got, want)
 		}
@@ -137,74 +137,6 @@ func TestExerciseAllowFixedRefusesBadSettings(t *testing.T) {
 			t.Fatalf("AllowFixed with limit %d and window %v = %t, nil; want an error: a limit below 1 blocks everybody, and PEXPIRE 0 (a window under 1 ms) deletes the counter at once", tc.limit, tc.window, ok)
 		}
 	}
-}
-
-// exerciseRecorder is a go-redis hook that writes down every round trip a
-// client makes: one entry per command sent alone, one per pipeline or
-// MULTI/EXEC transaction, with the command names in upper case.
-type exerciseRecorder struct {
-	mu    sync.Mutex
-	trips []exerciseTrip
-}
-
-type exerciseTrip struct {
-	names []string
-	cmds  []redis.Cmder
-}
-
-func (tr exerciseTrip) String() string { return strings.Join(tr.names, " ") }
-
-func recordRoundTrips(rdb *redis.Client) *exerciseRecorder {
-	r := &exerciseRecorder{}
-	rdb.AddHook(r)
-	return r
-}
-
-func (r *exerciseRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *exerciseRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		r.add([]redis.Cmder{cmd})
-		return err
-	}
-}
-
-func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		r.add(cmds)
-		return err
-	}
-}
-
-func (r *exerciseRecorder) add(cmds []redis.Cmder) {
-	tr := exerciseTrip{cmds: cmds}
-	setup := true
-	for _, c := range cmds {
-		name := strings.ToUpper(c.Name())
-		tr.names = append(tr.names, name)
-		switch name {
-		case "HELLO", "CLIENT", "AUTH", "SELECT":
-		default:
-			setup = false
-		}
-	}
-	if setup {
-		return // go-redis setting up a new connection, not the exercise
-	}
-	r.mu.Lock()
-	r.trips = append(r.trips, tr)
-	r.mu.Unlock()
-}
-
-// Trips returns the round trips so far and forgets them.
-func (r *exerciseRecorder) Trips() []exerciseTrip {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.trips
-	r.trips = nil
-	return out
 }
 
 // pttlText says what PTTL answered, in words (go-redis returns -1 and -2,

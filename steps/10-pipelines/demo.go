@@ -8,7 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/redis-go-workbook/workbook/steps/keyclaim"
+	"github.com/redis-go-workbook/workbook/internal/keyclaim"
 )
 
 // demo is the tutorial's step 10: the benchmark, then the transfer.
@@ -26,7 +26,7 @@ func demoTransfer(ctx context.Context, out io.Writer, rdb *redis.Client) error {
 	bank := NewBank(rdb)
 	// This Redis may hold a real application's account:alice: claim the
 	// keys first, which stops the step, changing nothing, if either exists
-	// and was not written by the workbook (steps/keyclaim).
+	// and was not written by the workbook (internal/keyclaim).
 	if err := keyclaim.Claim(ctx, rdb, "step 10", accountKey("alice"), accountKey("bob")); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -71,16 +70,16 @@ func checkTop(t *testing.T, top []RankedLink, n int, want ...int) {
 
 // checkReads fails when TopLinks read more of the ranking than a page of n
 // at a time, or read the hashes one round trip each.
-func checkReads(t *testing.T, trips []exerciseTrip, n int) {
+func checkReads(t *testing.T, trips []testkit.Trip, n int) {
 	t.Helper()
 	alone := 0
 	for _, tr := range trips {
-		for _, c := range tr.cmds {
+		for _, c := range tr.Cmds {
 			if page, whole := pageSize(c); whole || page > int64(n) {
 				t.Fatalf("TopLinks(%d) sent %q: it reads %s of the ranking, which can hold millions of links. Read a page of n from the top: ZRANGE key start start+n-1 REV WITHSCORES", n, argsText(c), map[bool]string{true: "all", false: strconv.FormatInt(page, 10) + " entries"}[whole])
 			}
 		}
-		if len(tr.cmds) == 1 && (tr.names[0] == "HGET" || tr.names[0] == "HGETALL" || tr.names[0] == "HMGET") {
+		if len(tr.Cmds) == 1 && (tr.Names()[0] == "HGET" || tr.Names()[0] == "HGETALL" || tr.Names()[0] == "HMGET") {
 			alone++
 		}
 	}
@@ -131,13 +130,13 @@ func pageSize(c redis.Cmder) (page int64, whole bool) {
 func TestExerciseTopLinks(t *testing.T) {
 	ctx, rdb := testkit.Context(t), testkit.Client(t)
 	exerciseLinks(t, ctx, rdb)
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 	top := topForTest(t, ctx, rdb, 5)
 	checkTop(t, top, 5, 0, 1, 2, 3, 4)
-	checkReads(t, rec.Trips(), 5)
+	checkReads(t, rec.Sent(), 5)
 	top = topForTest(t, ctx, rdb, 1)
 	checkTop(t, top, 1, 0)
-	checkReads(t, rec.Trips(), 1)
+	checkReads(t, rec.Sent(), 1)
 }
 
 // Expired links are skipped and the list is filled up from below.
@@ -148,7 +147,7 @@ func TestExerciseTopLinksSkipsExpiredLinks(t *testing.T) {
 	if err := rdb.Del(ctx, linkKeyPrefix+"link01", linkKeyPrefix+"link03", linkKeyPrefix+"link04").Err(); err != nil {
 		t.Fatal(err)
 	}
-	rec := recordRoundTrips(rdb)
+	rec := testkit.Record(rdb)
 	top := topForTest(t, ctx, rdb, 5)
 	for _, l := range top {
 		if l.LongURL == "" {
@@ -159,7 +158,7 @@ func TestExerciseTopLinksSkipsExpiredLinks(t *testing.T) {
 		t.Fatalf("TopLinks(5) returned %d links when 27 still exist: after skipping expired ones, read the next page of the ranking until there are n (or the ranking ends)", len(top))
 	}
 	checkTop(t, top, 5, 0, 2, 5, 6, 7)
-	checkReads(t, rec.Trips(), 5)
+	checkReads(t, rec.Sent(), 5)
 
 	// More asked for than there are: every live link, and the loop ends.
 	done := make(chan []RankedLink, 1)
@@ -190,74 +189,6 @@ func TestExerciseTopLinksRefusesABadN(t *testing.T) {
 			t.Fatalf("TopLinks(%d) returned %d links and no error: ZRANGE 0 %d means \"up to the end\" for a negative stop, so a bad n would read the whole ranking. Refuse n below 1", n, len(top), n-1)
 		}
 	}
-}
-
-// exerciseRecorder is a go-redis hook that writes down every round trip a
-// client makes: one entry per command sent alone, one per pipeline or
-// MULTI/EXEC transaction, with the command names in upper case.
-type exerciseRecorder struct {
-	mu    sync.Mutex
-	trips []exerciseTrip
-}
-
-type exerciseTrip struct {
-	names []string
-	cmds  []redis.Cmder
-}
-
-func (tr exerciseTrip) String() string { return strings.Join(tr.names, " ") }
-
-func recordRoundTrips(rdb *redis.Client) *exerciseRecorder {
-	r := &exerciseRecorder{}
-	rdb.AddHook(r)
-	return r
-}
-
-func (r *exerciseRecorder) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (r *exerciseRecorder) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		err := next(ctx, cmd)
-		r.add([]redis.Cmder{cmd})
-		return err
-	}
-}
-
-func (r *exerciseRecorder) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		err := next(ctx, cmds)
-		r.add(cmds)
-		return err
-	}
-}
-
-func (r *exerciseRecorder) add(cmds []redis.Cmder) {
-	tr := exerciseTrip{cmds: cmds}
-	setup := true
-	for _, c := range cmds {
-		name := strings.ToUpper(c.Name())
-		tr.names = append(tr.names, name)
-		switch name {
-		case "HELLO", "CLIENT", "AUTH", "SELECT":
-		default:
-			setup = false
-		}
-	}
-	if setup {
-		return // go-redis setting up a new connection, not the exercise
-	}
-	r.mu.Lock()
-	r.trips = append(r.trips, tr)
-	r.mu.Unlock()
-}
-
-// Trips returns the round trips so far and forgets them.
-func (r *exerciseRecorder) Trips() []exerciseTrip {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	out := r.trips
-	r.trips = nil
-	return out
 }
 
 // argsText is a command as redis-cli would show it.
