@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redis-go-workbook/workbook/internal/features"
-	"github.com/redis-go-workbook/workbook/internal/testkit"
 	"github.com/redis-go-workbook/workbook/internal/keyclaim"
+	"github.com/redis-go-workbook/workbook/internal/testkit"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
