@@ -67,7 +67,7 @@ func TestEmbeddedMode(t *testing.T) {
 
 func TestBinaryMode(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		t.Skip("skipped: no redis-server on PATH for binary mode (CI puts Redis 8 from ../shared/tools/redis8-debian on PATH)")
+		t.Skip("skipped: no redis-server on PATH for binary mode (CI installs Redis 8.6 and puts it on PATH)")
 	}
 	isolate(t)
 	t.Setenv(EnvMode, "binary")

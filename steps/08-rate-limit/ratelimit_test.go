@@ -120,7 +120,7 @@ func (b *barrier) Wait() {
 	<-release
 }
 
-// load runs the load: 64 goroutines make 50 requests each. allow
+// load runs a heavy load: 64 goroutines make 50 requests each. allow
 // is one request; round is called by every goroutine after each request,
 // so rounds can be made to run in lockstep. It returns how many were let
 // through.
