@@ -8,6 +8,7 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -509,10 +511,18 @@ func TestStepErrorsAreRecognisedFromTheirText(t *testing.T) {
 			return rdb.Do(ctx, "JSON.SET", "doctor:j", "$", "{}").Err()
 		},
 		"refused": func(t *testing.T) error {
-			l, _ := net.Listen("tcp", "127.0.0.1:0")
-			addr := l.Addr().String()
-			l.Close()
-			return client(t, &redis.Options{Addr: addr, MaxRetries: -1}).Ping(ctx).Err()
+			// A port that was free a moment ago: another test's server may
+			// take it in between, so try again until one really refuses.
+			var err error
+			for range 5 {
+				l, _ := net.Listen("tcp", "127.0.0.1:0")
+				addr := l.Addr().String()
+				l.Close()
+				if err = client(t, &redis.Options{Addr: addr, MaxRetries: -1}).Ping(ctx).Err(); errors.Is(err, syscall.ECONNREFUSED) {
+					break
+				}
+			}
+			return err
 		},
 	}
 	for id, provoke := range cases {
