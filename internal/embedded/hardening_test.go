@@ -222,11 +222,9 @@ func TestCommandsItDoesNotEmulate(t *testing.T) {
 func TestAScriptThatWroteIsUnkillable(t *testing.T) {
 	srv := rawServer(t)
 	a, b := dialRaw(t, srv), dialRaw(t, srv)
-	// The threshold leaves the script a whole second to reach its first
-	// command (a write) before it counts as busy: on a loaded machine its
-	// goroutine may wait a while to be scheduled, and a script killed
-	// before it wrote is rightly killed (+OK).
-	b.send("CONFIG SET busy-reply-threshold 1000\r\n")
+	// A SCRIPT KILL sent before the script is busy waits until it is, as
+	// in Redis: by then the script has written.
+	b.send("CONFIG SET busy-reply-threshold 50\r\n")
 	b.expect("+OK")
 	// The script writes, then runs for 3 s of the server's clock: the
 	// SCRIPT KILLs sent meanwhile must be refused.

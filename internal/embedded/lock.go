@@ -92,6 +92,23 @@ func (s *Server) scriptEnded() {
 // while a script holds the server.
 func (s *Server) scriptKill(c *conn, cmd string) {
 	w := &s.scripts
+	// Redis reads other clients' commands only once a script is busy
+	// (past busy-reply-threshold): a SCRIPT KILL sent earlier waits until
+	// then, or until the script ends and it finds nothing to kill.
+	for {
+		w.mu.Lock()
+		running, busy := w.running, w.busy
+		w.mu.Unlock()
+		if !running {
+			break
+		}
+		select {
+		case <-busy:
+		case <-time.After(5 * time.Millisecond):
+			continue
+		}
+		break
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
